@@ -1,0 +1,148 @@
+/**
+ * An isolated pcscd for one test process: its own socket, its own reader.conf with a single
+ * vpcd entry, its own vpcd ports. See ../shared/docs/TESTBED.md: one vpcd entry per daemon.
+ *
+ * pcscd 1.9.x has its socket and pid file compiled in (`/run/pcscd`); only the client library
+ * honours `PCSCLITE_CSOCK_NAME`. So the daemon runs in a private mount namespace (`unshare -m`)
+ * where a per-instance folder is bind-mounted on `/run/pcscd`; the socket it creates there is
+ * the same inode as `<dir>/run/pcscd.comm` outside, which is what clients are pointed at. No
+ * system pcscd is touched and several instances run side by side.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
+
+export interface PcscdInstance {
+  /** Path clients must use as `PCSCLITE_CSOCK_NAME`. */
+  readonly socketPath: string;
+  /** vpcd port of slot 0; slot 1 listens on `port + 1`. */
+  readonly port: number;
+  /** Reader names as the daemon lists them: slot 0 and slot 1. */
+  readonly readerNames: readonly [string, string];
+  /** Environment to give child processes (CLI under test) so they use this daemon. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly running: boolean;
+  /** Kill the daemon (SIGKILL when `crash` is set, as in a crash) and wait for it to be gone. */
+  stop(opts?: { crash?: boolean }): Promise<void>;
+  /** Start it again with the same socket and ports. */
+  start(): Promise<void>;
+  /** Stop and remove every file of the instance. */
+  dispose(): Promise<void>;
+}
+
+const FRIENDLY_NAME = 'Tessera Virtual PCD';
+
+/** Fails with a clear message when the machine lacks what the test bed needs. */
+export function checkTestbedPrerequisites(): void {
+  const missing: string[] = [];
+  if (!existsSync('/usr/sbin/pcscd')) missing.push('pcscd (apt-get install pcscd)');
+  if (!existsSync(VPCD_DRIVER)) missing.push('vsmartcard-vpcd (apt-get install vsmartcard-vpcd)');
+  if (spawnSync('unshare', ['--version']).status !== 0) missing.push('unshare (util-linux)');
+  if (missing.length > 0) {
+    throw new Error(`test bed prerequisites missing: ${missing.join(', ')}; run ./dev.sh test, which installs them`);
+  }
+  if (!existsSync('/run/pcscd')) mkdirSync('/run/pcscd', { recursive: true });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '0.0.0.0', exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Two consecutive free TCP ports (vpcd listens on every interface for slot 0 and slot 1). */
+async function findPortPair(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    if ((await portFree(base)) && (await portFree(base + 1))) return base;
+  }
+  throw new Error('no free port pair for vpcd');
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export async function startPcscd(): Promise<PcscdInstance> {
+  checkTestbedPrerequisites();
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-pcscd-'));
+  const confDir = join(dir, 'reader.conf.d');
+  const runDir = join(dir, 'run');
+  mkdirSync(confDir);
+  mkdirSync(runDir);
+  const port = await findPortPair();
+  const hexPort = `0x${port.toString(16).toUpperCase()}`;
+  writeFileSync(
+    join(confDir, 'vpcd'),
+    `FRIENDLYNAME "${FRIENDLY_NAME}"\nDEVICENAME   /dev/null:${hexPort}\nLIBPATH      ${VPCD_DRIVER}\nCHANNELID    ${hexPort}\n`,
+  );
+  const socketPath = join(runDir, 'pcscd.comm');
+  let child: ChildProcess | undefined;
+  let log = '';
+
+  const start = async (): Promise<void> => {
+    if (child) return;
+    rmSync(socketPath, { force: true });
+    const script = `mount --bind "$1" /run/pcscd && exec /usr/sbin/pcscd --foreground --config "$2" --error`;
+    const args = process.getuid?.() === 0
+      ? ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', runDir, confDir]
+      : ['--user', '--map-root-user', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', runDir, confDir];
+    const proc = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
+    proc.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+    proc.once('exit', () => { if (child === proc) child = undefined; });
+    try {
+      await waitFor(() => existsSync(socketPath) || child !== proc, 5000, 'pcscd socket');
+      if (child !== proc) throw new Error(`pcscd exited at start: ${log.trim()}`);
+      // vpcd opens its listening sockets while the daemon initialises its readers.
+      await waitFor(async () => !(await portFree(port)), 5000, 'vpcd listening port');
+    } catch (e) {
+      proc.kill('SIGKILL');
+      child = undefined;
+      throw e;
+    }
+  };
+
+  const stop = async (opts?: { crash?: boolean }): Promise<void> => {
+    const proc = child;
+    if (!proc) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill(opts?.crash ? 'SIGKILL' : 'SIGTERM');
+    await Promise.race([exited, sleep(3000)]);
+    if (child === proc) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    child = undefined;
+    await waitFor(async () => portFree(port), 3000, 'vpcd port release');
+  };
+
+  await start();
+  const instance: PcscdInstance = {
+    socketPath,
+    port,
+    readerNames: [`${FRIENDLY_NAME} 00 00`, `${FRIENDLY_NAME} 00 01`],
+    env: { PCSCLITE_CSOCK_NAME: socketPath },
+    get running() { return child !== undefined; },
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return instance;
+}
