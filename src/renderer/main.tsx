@@ -1,0 +1,18 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { browserLanguage } from './i18n.js';
+import { connectStatusClient } from './status-client.js';
+import { StatusScreen } from './StatusScreen.js';
+import './styles.css';
+
+const language = browserLanguage(navigator);
+document.documentElement.lang = language;
+
+const container = document.getElementById('root');
+if (!container) throw new Error('index.html has no #root element');
+
+createRoot(container).render(
+  <StrictMode>
+    <StatusScreen client={connectStatusClient(window.tessera)} language={language} />
+  </StrictMode>,
+);
