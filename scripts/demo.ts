@@ -66,7 +66,6 @@ async function main(): Promise<void> {
 
   try {
     await agent.start();
-    const reader = bed.readerNames[0];
     const jean = await pki.issueCardCertificate();
 
     scene('7 h 00 — prise de poste : carte CPS + code PIN', '7:00 — start of shift: CPS card + PIN');
