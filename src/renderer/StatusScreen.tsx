@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { healthLine, sessionLine, statusWords, type Language } from '../shared/status-text.js';
 import type { StatusView } from '../shared/status-view.js';
 import { windowWords } from './i18n.js';
@@ -14,17 +14,25 @@ export interface StatusScreenProps {
 export function StatusScreen({ client, language }: StatusScreenProps) {
   const words = windowWords[language];
   const [state, setState] = useState<ScreenState>(client ? { kind: 'loading' } : { kind: 'absent' });
+  // Counts pushed updates: an answer to a read that started before a push is older than it.
+  const pushes = useRef(0);
 
   const refresh = useCallback(async () => {
     if (!client) return;
+    const startedAt = pushes.current;
     const reading = await client.read();
+    if (pushes.current !== startedAt) return;
     setState(reading.kind === 'status' ? { kind: 'status', status: reading.status } : { kind: 'failed' });
   }, [client]);
 
   useEffect(() => {
     if (!client) return undefined;
+    const unsubscribe = client.subscribe((status) => {
+      pushes.current += 1;
+      setState({ kind: 'status', status });
+    });
     void refresh();
-    return client.subscribe((status) => setState({ kind: 'status', status }));
+    return unsubscribe;
   }, [client, refresh]);
 
   return (

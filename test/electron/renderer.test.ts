@@ -100,6 +100,30 @@ test('the status comes through window.tessera and follows pushed changes', { ski
   await context.close();
 });
 
+test('a status pushed while the first read is pending is not overwritten by the older answer', { skip }, async () => {
+  const slowBridge = `
+    (() => {
+      let push = null;
+      let answer = null;
+      const api = {
+        getStatus: () => new Promise((resolve) => { answer = resolve; }),
+        onStatus: (listener) => { push = listener; return () => { push = null; }; },
+      };
+      Object.defineProperty(window, 'tessera', { value: Object.freeze(api) });
+      window.__push = (status) => push && push(status);
+      window.__answer = (result) => answer && answer(result);
+    })();`;
+  const { page, context } = await open('fr-FR', slowBridge);
+  await page.getByText('Lecture de l’état…').waitFor();
+  await page.evaluate(`window.__push({ session: 'active', holder: 'Dr Marie Curie', means: 'fido2', health: 'ok' })`);
+  await page.getByText('Session de Dr Marie Curie — clé FIDO2').waitFor();
+  await page.evaluate(`window.__answer({ ok: true, value: { session: 'none', health: 'ok' } })`);
+  await page.waitForTimeout(100);
+  assert.equal(await page.getByText('Session de Dr Marie Curie — clé FIDO2').count(), 1);
+  assert.equal(await page.getByText('Aucune session ouverte').count(), 0);
+  await context.close();
+});
+
 test('English when the browser prefers it', { skip }, async () => {
   const { page, context } = await open('en-US', activeBridge);
   await page.getByText('Session of Dr Marie Curie — CPS card').waitFor();
