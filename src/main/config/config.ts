@@ -35,13 +35,13 @@ export function parseConfig(text: string, origin: string): TesseraConfig {
   for (const key of Object.keys(obj)) {
     if (key !== 'cps') throw new ConfigError(`${origin}: unknown key "${key}"`);
   }
-  const cps = obj['cps'] ?? {};
+  const cps = obj['cps'] === undefined ? {} : obj['cps'];
   if (typeof cps !== 'object' || cps === null || Array.isArray(cps)) throw new ConfigError(`${origin}: "cps" must be an object`);
   const cpsObj = cps as Record<string, unknown>;
   for (const key of Object.keys(cpsObj)) {
     if (key !== 'trustAnchors') throw new ConfigError(`${origin}: unknown key "cps.${key}"`);
   }
-  const anchors = cpsObj['trustAnchors'] ?? [];
+  const anchors = cpsObj['trustAnchors'] === undefined ? [] : cpsObj['trustAnchors'];
   if (!Array.isArray(anchors) || !anchors.every((a): a is string => typeof a === 'string' && a.length > 0)) {
     throw new ConfigError(`${origin}: "cps.trustAnchors" must be an array of file paths`);
   }

@@ -7,12 +7,32 @@ export type Lang = 'fr' | 'en';
 type Params = { retriesLeft?: number; reader?: string; reason?: string };
 type Text = (p: Params) => string;
 
-const plural = (n: number | undefined, one: string, many: string): string => `${n ?? 0} ${n === 1 ? one : many}`;
+/** Why a card certificate was refused, as a person reads it. */
+const CERTIFICATE_REASONS: Record<string, Record<Lang, string>> = {
+  expired: { fr: 'certificat expiré', en: 'certificate expired' },
+  not_yet_valid: { fr: 'certificat pas encore valide', en: 'certificate not yet valid' },
+  invalid_validity: { fr: 'dates de validité illisibles', en: 'unreadable validity dates' },
+  unknown_issuer: { fr: 'autorité émettrice inconnue', en: 'unknown issuing authority' },
+  bad_chain_signature: { fr: 'signature de l’autorité invalide', en: 'invalid authority signature' },
+  issuer_not_ca: { fr: 'émetteur non habilité', en: 'issuer is not an authority' },
+  chain_too_long: { fr: 'chaîne de certification trop longue', en: 'certificate chain too long' },
+  no_trust_anchor: { fr: 'aucune autorité de confiance configurée', en: 'no trusted authority configured' },
+  not_for_authentication: { fr: 'certificat non prévu pour l’authentification', en: 'certificate not meant for authentication' },
+  unsupported_identifier: { fr: 'identifiant RPPS absent', en: 'no RPPS identifier' },
+  unsupported_key: { fr: 'type de clé non pris en charge', en: 'unsupported key type' },
+};
+
+const reasonText = (reason: string | undefined, lang: Lang, fallback: Record<Lang, string>): string =>
+  (reason ? CERTIFICATE_REASONS[reason]?.[lang] : undefined) ?? fallback[lang];
+
+/** French takes the singular for 0 and 1, English for 1 only. */
+const plural = (n: number | undefined, one: string, many: string, lang: Lang): string =>
+  `${n ?? 0} ${n === 1 || (lang === 'fr' && n === 0) ? one : many}`;
 
 const MESSAGES: Record<string, Record<Lang, Text>> = {
   wrong_pin: {
-    fr: (p) => `Code PIN incorrect, ${plural(p.retriesLeft, 'essai restant', 'essais restants')}.`,
-    en: (p) => `Wrong PIN, ${plural(p.retriesLeft, 'try left', 'tries left')}.`,
+    fr: (p) => `Code PIN incorrect, ${plural(p.retriesLeft, 'essai restant', 'essais restants', 'fr')}.`,
+    en: (p) => `Wrong PIN, ${plural(p.retriesLeft, 'try left', 'tries left', 'en')}.`,
   },
   pin_blocked: {
     fr: () => 'Code PIN bloqué : la carte ne peut plus être utilisée avant son déblocage (code PUK ou service de gestion des cartes).',
@@ -20,8 +40,8 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   },
   invalid_pin_format: { fr: () => 'Le code PIN de la carte CPS comporte 4 chiffres.', en: () => 'The CPS card PIN is 4 digits.' },
   untrusted_certificate: {
-    fr: (p) => `Certificat de la carte non reconnu (${p.reason ?? 'non fiable'}) : connexion refusée.`,
-    en: (p) => `Card certificate not trusted (${p.reason ?? 'untrusted'}): sign-in refused.`,
+    fr: (p) => `Certificat de la carte non reconnu (${reasonText(p.reason, 'fr', { fr: 'non fiable', en: '' })}) : connexion refusée.`,
+    en: (p) => `Card certificate not trusted (${reasonText(p.reason, 'en', { fr: '', en: 'untrusted' })}): sign-in refused.`,
   },
   bad_signature: {
     fr: () => 'La carte n’a pas prouvé qu’elle détient sa clé : connexion refusée.',

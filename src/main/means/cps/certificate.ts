@@ -36,21 +36,27 @@ export interface CardCertificate {
   readonly digitalSignature: boolean | undefined;
 }
 
+/** X.690 §8.19: base-128 subidentifiers; the first one combines the first two arcs. */
 export function decodeOid(value: Buffer): string {
   if (value.length === 0) throw new CpsError('card_data_invalid', 'empty OID in certificate');
-  const first = value[0] ?? 0;
-  const parts: number[] = [Math.min(2, Math.floor(first / 40)), first - Math.min(2, Math.floor(first / 40)) * 40];
+  const subs: number[] = [];
   let acc = 0;
-  for (let i = 1; i < value.length; i++) {
-    const b = value[i] ?? 0;
+  let fresh = true;
+  for (const b of value) {
+    if (fresh && b === 0x80) throw new CpsError('card_data_invalid', 'non-minimal OID encoding in certificate');
+    fresh = false;
     acc = acc * 128 + (b & 0x7f);
     if (acc > Number.MAX_SAFE_INTEGER / 128) throw new CpsError('card_data_invalid', 'OID arc too large in certificate');
     if ((b & 0x80) === 0) {
-      parts.push(acc);
+      subs.push(acc);
       acc = 0;
+      fresh = true;
     }
   }
-  return parts.join('.');
+  if (!fresh) throw new CpsError('card_data_invalid', 'truncated OID in certificate');
+  const [first = 0, ...rest] = subs;
+  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
+  return [...head, ...rest].join('.');
 }
 
 function decodeDirectoryString(node: TlvNode): string {
@@ -103,15 +109,24 @@ function readKeyUsageDigitalSignature(tbs: TlvNode): boolean | undefined {
 
 /** Parses the DER read from the card. Malformed input is `card_data_invalid`, never a crash. */
 export function parseCardCertificate(der: Buffer): CardCertificate {
-  let x509: X509Certificate;
-  let root: TlvNode[];
   try {
-    x509 = new X509Certificate(der);
-    root = parseTlv(der, { mode: 'strict' });
+    return parseUntrusted(der);
   } catch (e) {
     if (e instanceof CpsError) throw e;
     throw new CpsError('card_data_invalid', `certificate from the card does not parse: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/** A validity date OpenSSL could read, or `card_data_invalid`. */
+export function validityDate(text: string, which: string): Date {
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) throw new CpsError('card_data_invalid', `certificate ${which} date is unreadable`);
+  return d;
+}
+
+function parseUntrusted(der: Buffer): CardCertificate {
+  const x509 = new X509Certificate(der);
+  const root = parseTlv(der, { mode: 'strict' });
   const cert = root[0];
   const tbs = child(cert, 0, 0x30, 'tbsCertificate');
   const shift = tbs.children?.[0]?.tag === 0xa0 ? 1 : 0;
@@ -144,8 +159,8 @@ export function parseCardCertificate(der: Buffer): CardCertificate {
       subject: x509.subject.replace(/\n/g, ', '),
       issuer: x509.issuer.replace(/\n/g, ', '),
       serial: x509.serialNumber,
-      notBefore: new Date(x509.validFrom).toISOString(),
-      notAfter: new Date(x509.validTo).toISOString(),
+      notBefore: validityDate(x509.validFrom, 'notBefore').toISOString(),
+      notAfter: validityDate(x509.validTo, 'notAfter').toISOString(),
       sha256: createHash('sha256').update(der).digest('hex'),
     },
   };

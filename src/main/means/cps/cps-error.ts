@@ -26,6 +26,7 @@ export type CpsErrorCode =
 export type CertificateRejection =
   | 'expired'
   | 'not_yet_valid'
+  | 'invalid_validity'
   | 'unknown_issuer'
   | 'bad_chain_signature'
   | 'issuer_not_ca'

@@ -36,6 +36,8 @@ export class TrustStore {
       }
       const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
       if (blocks.length === 0) throw new TrustStoreError(path, `no PEM certificate in trust anchor file ${path}`);
+      const begins = text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+      if (begins !== blocks.length) throw new TrustStoreError(path, `truncated PEM certificate block in trust anchor file ${path}`);
       for (const block of blocks) {
         try {
           certs.push(new X509Certificate(block));
@@ -77,6 +79,10 @@ export class TrustStore {
 function checkDates(cert: X509Certificate, at: Date, what: string): void {
   const from = new Date(cert.validFrom);
   const to = new Date(cert.validTo);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
+    // Comparisons with an invalid date are all false: refuse instead of failing open.
+    throw new CpsError('untrusted_certificate', `${what} has an unreadable validity period`, { reason: 'invalid_validity' });
+  }
   if (at < from) throw new CpsError('untrusted_certificate', `${what} not valid before ${from.toISOString()}`, { reason: 'not_yet_valid' });
   if (at > to) throw new CpsError('untrusted_certificate', `${what} expired on ${to.toISOString()}`, { reason: 'expired' });
 }
