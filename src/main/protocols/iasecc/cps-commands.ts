@@ -97,18 +97,24 @@ export type PinResult =
   | { status: 'wrong'; retriesLeft: number }
   | { status: 'blocked' };
 
-/** §3.3, status form (no data): reads the try counter without spending a try. */
-export async function readPinStatus(channel: CardChannel): Promise<PinStatus> {
-  const cmd: CommandApdu = { cla: 0x00, ins: INS_VERIFY, p1: 0x00, p2: PIN_REFERENCE };
-  const resp = await exchange(channel, cmd);
-  if (resp.ok) return { status: 'verified' };
+/** §3.3 / §4: what a VERIFY answer says, for both forms of the command. */
+function verifyOutcome(step: string, resp: ResponseApdu): { status: 'ok' } | { status: 'blocked' } | { status: 'counter'; retriesLeft: number } {
+  if (resp.ok) return { status: 'ok' };
   if (resp.sw === SW.AUTH_METHOD_BLOCKED) return { status: 'blocked' };
   const tries = retriesFrom63Cx(resp.sw);
-  if (tries !== undefined) return tries === 0 ? { status: 'blocked' } : { status: 'needed', retriesLeft: tries };
+  if (tries !== undefined) return tries === 0 ? { status: 'blocked' } : { status: 'counter', retriesLeft: tries };
   if (resp.sw === SW.REFERENCED_DATA_NOT_FOUND || resp.sw === SW.REFERENCE_DATA_NOT_USABLE) {
     throw new IasEccError('reference_not_found', `PIN reference not found (${formatStatusWord(resp.sw)})`, resp.sw);
   }
-  throw unexpected('VERIFY (status)', resp);
+  throw unexpected(step, resp);
+}
+
+/** §3.3, status form (no data): reads the try counter without spending a try. */
+export async function readPinStatus(channel: CardChannel): Promise<PinStatus> {
+  const cmd: CommandApdu = { cla: 0x00, ins: INS_VERIFY, p1: 0x00, p2: PIN_REFERENCE };
+  const out = verifyOutcome('VERIFY (status)', await exchange(channel, cmd));
+  if (out.status === 'ok') return { status: 'verified' };
+  return out.status === 'counter' ? { status: 'needed', retriesLeft: out.retriesLeft } : out;
 }
 
 /** True when `pin` holds exactly the digits a CPS PIN has. */
@@ -125,15 +131,8 @@ export async function verifyPin(channel: CardChannel, pin: Buffer): Promise<PinR
   const block = Buffer.alloc(PIN_BLOCK_LENGTH, 0xff);
   try {
     pin.copy(block, 0);
-    const resp = await exchange(channel, { cla: 0x00, ins: INS_VERIFY, p1: 0x00, p2: PIN_REFERENCE, data: block });
-    if (resp.ok) return { status: 'ok' };
-    if (resp.sw === SW.AUTH_METHOD_BLOCKED) return { status: 'blocked' };
-    const tries = retriesFrom63Cx(resp.sw);
-    if (tries !== undefined) return tries === 0 ? { status: 'blocked' } : { status: 'wrong', retriesLeft: tries };
-    if (resp.sw === SW.REFERENCED_DATA_NOT_FOUND || resp.sw === SW.REFERENCE_DATA_NOT_USABLE) {
-      throw new IasEccError('reference_not_found', `PIN reference not found (${formatStatusWord(resp.sw)})`, resp.sw);
-    }
-    throw unexpected('VERIFY', resp);
+    const out = verifyOutcome('VERIFY', await exchange(channel, { cla: 0x00, ins: INS_VERIFY, p1: 0x00, p2: PIN_REFERENCE, data: block }));
+    return out.status === 'counter' ? { status: 'wrong', retriesLeft: out.retriesLeft } : out;
   } finally {
     block.fill(0);
   }
