@@ -26,11 +26,38 @@ export interface CardSignatureProof {
   readonly certificateSha256: string;
 }
 
+/** A DESFire badge proved it holds its diversified key (mutual AES authentication). */
+export interface BadgeAuthProof {
+  readonly kind: 'desfire-mutual-auth';
+  /** Real 7-byte UID (read after authentication), hex. */
+  readonly uid: string;
+  readonly aid: string;
+  readonly keyNo: number;
+  readonly keyVersion?: number;
+  /** Enrolment identifier read from the badge's identity file, when read. */
+  readonly enrolmentId?: string;
+}
+
+/** A FIDO2 authenticator produced an assertion verified against the enrolled public key. */
+export interface FidoAssertionProof {
+  readonly kind: 'fido2-assertion';
+  /** base64url credential id. */
+  readonly credentialId: string;
+  readonly rpId: string;
+  readonly signCount: number;
+  readonly userVerified: boolean;
+  readonly aaguid?: string;
+}
+
+export type AuthProof = CardSignatureProof | BadgeAuthProof | FidoAssertionProof;
+
 export interface AuthEvent {
   readonly means: MeansKind;
   readonly factors: readonly Factor[];
   readonly subject: Subject;
-  readonly proof: CardSignatureProof;
+  readonly proof: AuthProof;
+  /** True when the means was used as the fallback for a missing card (audited as such). */
+  readonly fallback?: boolean;
   readonly at: Date;
   /** Reader the card was in, for lock-on-removal. */
   readonly reader?: string;

@@ -17,7 +17,10 @@ import {
   signChallenge,
   verifyPin,
 } from '../../protocols/iasecc/cps-commands.js';
-import type { AuthEvent, Subject } from '../auth-event.js';
+import type { AuthEvent, CardSignatureProof, Subject } from '../auth-event.js';
+
+/** The event a CPS login yields: always a card signature proof. */
+export type CpsAuthEvent = AuthEvent & { readonly means: 'cps'; readonly proof: CardSignatureProof };
 import { parseCardCertificate, type CertificateSummary } from './certificate.js';
 import { CpsError, toCpsError } from './cps-error.js';
 import type { TrustStore } from './trust-store.js';
@@ -43,7 +46,7 @@ export interface CpsLoginOptions {
 export type CpsStep = 'select' | 'readCertificate' | 'checkCertificate' | 'pinStatus' | 'pinProvider' | 'verifyPin' | 'sign' | 'verifySignature';
 
 export interface CpsLoginResult {
-  readonly event: AuthEvent;
+  readonly event: CpsAuthEvent;
   readonly certificate: CertificateSummary;
   /** Milliseconds spent in each step (for the benchmark and diagnostics). */
   readonly steps: Readonly<Record<CpsStep, number>>;

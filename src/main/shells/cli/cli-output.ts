@@ -30,8 +30,11 @@ export function printJson(ctx: CliContext, value: unknown): void {
   ctx.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** Reports a failure and returns the exit code. Only the error's code and safe fields are shown. */
-export function reportFailure(ctx: CliContext, e: unknown, params: { reader?: string } = {}): number {
+/**
+ * Reports a failure and returns the exit code. Only the error's code and safe fields are shown.
+ * `exitCodes` lets a command group give its own codes (e.g. `fido verify`: bad_signature → 8).
+ */
+export function reportFailure(ctx: CliContext, e: unknown, params: { reader?: string } = {}, exitCodes: Readonly<Record<string, number>> = {}): number {
   if (e instanceof UsageError) {
     ctx.stderr.write(`tessera: ${message('usage', ctx.lang, { reason: e.message })}\n`);
     if (ctx.json) printJson(ctx, { ok: false, error: 'usage', message: e.message });
@@ -50,5 +53,5 @@ export function reportFailure(ctx: CliContext, e: unknown, params: { reader?: st
   if (ctx.json) {
     printJson(ctx, { ok: false, error: code, message: detail, ...(retriesLeft !== undefined ? { retriesLeft } : {}), ...(reason ? { reason } : {}) });
   }
-  return EXIT_BY_CODE[code] ?? EXIT.other;
+  return exitCodes[code] ?? EXIT_BY_CODE[code] ?? EXIT.other;
 }

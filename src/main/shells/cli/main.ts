@@ -11,6 +11,7 @@ import { readersCommand } from './commands/readers.js';
 import { cardInfoCommand } from './commands/card-info.js';
 import { cpsLoginCommand } from './commands/cps-login.js';
 import { agentCommand } from './commands/agent.js';
+import { COMMAND_GROUPS } from './command-groups.js';
 import { promptPinOnTty, readPinFromStream } from './pin-input.js';
 
 const USAGE = `Usage:
@@ -24,7 +25,16 @@ Environment: PCSCLITE_CSOCK_NAME (pcscd socket), TESSERA_CONFIG (configuration f
 export async function runCli(argv: readonly string[], io: Pick<CliContext, 'stdout' | 'stderr'> = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   const loose = argv.includes('--json');
-  const preCtx: CliContext = { json: loose, lang: resolveLang(), ...io };
+  const langArg = argv.indexOf('--lang');
+  const preCtx: CliContext = { json: loose, lang: resolveLang(langArg >= 0 ? argv[langArg + 1] : undefined), ...io };
+  const group = COMMAND_GROUPS.find((g) => g.name === argv[0]);
+  if (group) {
+    try {
+      return await group.run(preCtx, argv.slice(1));
+    } catch (e) {
+      return reportFailure(preCtx, e);
+    }
+  }
   try {
     parsed = parse(argv);
   } catch (e) {
@@ -35,7 +45,7 @@ export async function runCli(argv: readonly string[], io: Pick<CliContext, 'stdo
   const [cmd, sub] = positionals;
   try {
     if (values.help || !cmd) {
-      ctx.stdout.write(`${USAGE}\n`);
+      ctx.stdout.write(`${[USAGE, ...COMMAND_GROUPS.map((g) => g.usage)].join('\n')}\n`);
       return cmd || values.help ? EXIT.ok : EXIT.other;
     }
     if (cmd === 'readers' && positionals.length === 1) return await readersCommand(ctx);
