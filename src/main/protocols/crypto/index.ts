@@ -1,0 +1,16 @@
+/** Public API of the symmetric crypto primitives used by the contactless protocols. */
+export {
+  AES128_KEY_LENGTH,
+  AES_BLOCK,
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesCmac,
+  aesCmacWithIv,
+  aesEcbDecrypt,
+  aesEcbEncrypt,
+  cmacPrepareMessage,
+  cmacSubkeys,
+  doubleBlock,
+  subkeysFromL,
+  type CmacSubkeys,
+} from './aes-cmac.js';
