@@ -14,3 +14,4 @@ export {
   subkeysFromL,
   type CmacSubkeys,
 } from './aes-cmac.js';
+export { crc32Desfire, crc32DesfireBytes } from './crc32.js';
