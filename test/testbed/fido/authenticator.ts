@@ -9,7 +9,7 @@
  * out, slow (keepalives first), wrong signature, sign-count regression, UV flag left clear.
  */
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { Encoder, decode } from 'cbor-x';
+import { Encoder } from 'cbor-x';
 import type { CtapCborHandler } from './ctaphid-device.js';
 
 /** Status bytes this simulator answers (CTAP 2.1 §8.2). */
@@ -169,7 +169,7 @@ export class SimAuthenticator {
       let params: Req | undefined;
       if (request.length > 1) {
         let decoded: unknown;
-        try { decoded = decode(request.subarray(1)); } catch { return Buffer.from([ST.INVALID_CBOR]); }
+        try { decoded = enc.decode(request.subarray(1)); } catch { return Buffer.from([ST.INVALID_CBOR]); }
         params = map(decoded, 'parameters');
       }
       const answer = await this.dispatch(request[0]!, params ?? new Map(), waitTouch);
@@ -426,7 +426,7 @@ export class SimAuthenticator {
   private getNextAssertion(): unknown {
     const next = this.pending.shift();
     if (!next) return fail(ST.NOT_ALLOWED, 'no pending assertion');
-    return decode(next);
+    return enc.decode(next) as unknown;
   }
 }
 
