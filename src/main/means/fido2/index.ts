@@ -1,0 +1,6 @@
+export * from './fido-error.js';
+export * from './enrolment-store.js';
+export * from './user-verification.js';
+export * from './client-data.js';
+export * from './enroll-fido-key.js';
+export * from './verify-fido-key.js';
