@@ -21,7 +21,8 @@ import type { AuthEvent, CardSignatureProof, Subject } from '../auth-event.js';
 
 /** The event a CPS login yields: always a card signature proof. */
 export type CpsAuthEvent = AuthEvent & { readonly means: 'cps'; readonly proof: CardSignatureProof };
-import { parseCardCertificate, type CertificateSummary } from './certificate.js';
+import { type CertificateSummary } from './certificate.js';
+import { checkedCertificates } from './certificate-cache.js';
 import { CpsError, toCpsError } from './cps-error.js';
 import type { TrustStore } from './trust-store.js';
 
@@ -38,6 +39,11 @@ export type PinProvider = (request: PinRequest) => Promise<Buffer>;
 
 export interface CpsLoginOptions {
   readonly trust: TrustStore;
+  /**
+   * The caller has just selected the CPS application on this connection (card recognition
+   * does): skip the login's own SELECT.
+   */
+  readonly applicationSelected?: boolean;
   readonly pin: PinProvider;
   readonly now?: () => Date;
   readonly random?: (n: number) => Buffer;
@@ -68,12 +74,12 @@ export async function cpsLogin(channel: CardChannel, opts: CpsLoginOptions): Pro
   };
 
   try {
-    const isCps = await timed('select', () => selectCpsApplication(channel));
+    const isCps = opts.applicationSelected === true || (await timed('select', () => selectCpsApplication(channel)));
     if (!isCps) throw new CpsError('unsupported_card', `the card in ${channel.readerName} has no CPS application`);
 
     const der = await timed('readCertificate', () => readAuthenticationCertificate(channel));
     const cert = await timed('checkCertificate', () => {
-      const parsed = parseCardCertificate(der);
+      const parsed = checkedCertificates.parse(opts.trust, der);
       opts.trust.verify(parsed.x509, now());
       if (parsed.digitalSignature === false) {
         throw new CpsError('untrusted_certificate', 'certificate key usage does not allow digital signature', { reason: 'not_for_authentication' });

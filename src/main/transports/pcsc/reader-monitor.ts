@@ -60,6 +60,8 @@ export class ReaderMonitor {
   private readonly factory: () => PcscContextFactory;
   private readonly probe: () => Promise<boolean>;
   private readonly statusSeen = new Set<string>();
+  /** Resets still running after `withCard` returned; the next connection to that reader waits. */
+  private readonly releasing = new Map<string, Promise<void>>();
 
   constructor(opts: ReaderMonitorOptions = {}) {
     this.backoff = opts.backoff ?? { initialMs: 250, maxMs: 5000 };
@@ -91,6 +93,11 @@ export class ReaderMonitor {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    await Promise.allSettled([...this.releasing.values()]);
+    // The addon leaks a handle (and the process never exits) when a reader is closed before
+    // its status thread has started: wait, briefly, for every reader's first status.
+    const deadline = Date.now() + 500;
+    while (this.up && [...this.readers.keys()].some((n) => !this.statusSeen.has(n)) && Date.now() < deadline) await sleep(10);
     await this.detach(false);
   }
 
@@ -137,6 +144,7 @@ export class ReaderMonitor {
 
   /** Opens an exclusive connection to the card in `readerName`. */
   async connect(readerName: string): Promise<PcscCardChannel> {
+    await this.releasing.get(readerName);
     const entry = this.readers.get(readerName);
     if (!this.up) throw new PcscError('daemon_unavailable', 'the PC/SC daemon is not reachable');
     if (!entry) throw new PcscError('reader_unavailable', `unknown reader: ${readerName}`);
@@ -149,14 +157,20 @@ export class ReaderMonitor {
 
   /**
    * Runs `fn` inside one exclusive connection (the multi-APDU transaction) and always releases
-   * it; the card is reset on release so no verified-PIN state outlives the operation.
+   * it; the card is reset on release so no verified-PIN state outlives the operation. The
+   * result is returned while the reset runs: the connection stays exclusive until the reset is
+   * done, and the next `connect` to that reader (and `stop`) waits for it.
    */
   async withCard<T>(readerName: string, fn: (channel: PcscCardChannel) => Promise<T>): Promise<T> {
     const channel = await this.connect(readerName);
     try {
       return await fn(channel);
     } finally {
-      await channel.close('reset');
+      const release = channel.close('reset');
+      this.releasing.set(readerName, release);
+      void release.finally(() => {
+        if (this.releasing.get(readerName) === release) this.releasing.delete(readerName);
+      });
     }
   }
 

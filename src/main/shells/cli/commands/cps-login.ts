@@ -27,7 +27,7 @@ export async function cpsLoginCommand(ctx: CliContext, args: CpsLoginArgs): Prom
       if (kind.type !== 'cps' || !kind.usable) {
         throw new CpsError('unsupported_card', `card in ${args.reader} is not a usable CPS (${kind.type}: ${kind.detail})`);
       }
-      return cpsLogin(ch, { trust, pin: (req) => args.readPin(req.holder.name, req.retriesLeft) });
+      return cpsLogin(ch, { trust, applicationSelected: true, pin: (req) => args.readPin(req.holder.name, req.retriesLeft) });
     }),
   );
   const { event, certificate } = result;
