@@ -1,0 +1,20 @@
+/** DESFire badge means: tap (possession), badge + PIN (two factors), enrolment, re-keying, register. */
+export { BadgeError, toBadgeError, type BadgeErrorCode } from './badge-error.js';
+export {
+  authenticateBadge,
+  authenticateKey,
+  checkEnrolment,
+  discoverUid,
+  readIdentity,
+  tapBadge,
+  type AuthMode,
+  type BadgeAuthentication,
+  type BadgeKeySource,
+  type BadgeOptions,
+  type TapOptions,
+  type TapResult,
+} from './badge-auth.js';
+export { badgePinLogin, checkPinFormat, newPinRecord, pinVerifier } from './badge-pin.js';
+export { checkEnrolmentProof, enrolBlankBadge, rekeyBadge, ENROLMENT_PROOF_MAX_AGE_MS, type EnrolmentOptions, type RekeyOptions } from './enrolment.js';
+export { JsonEnrolmentRegister, type EnrolmentRecord, type EnrolmentRegister, type RevocationList, type RevocationRecord } from './enrolment-register.js';
+export * from './badge-profile.js';
