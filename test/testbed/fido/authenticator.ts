@@ -16,7 +16,7 @@ import type { CtapCborHandler } from './ctaphid-device.js';
 export const ST = {
   OK: 0x00, INVALID_COMMAND: 0x01, INVALID_PARAMETER: 0x02, INVALID_LENGTH: 0x03,
   CBOR_UNEXPECTED_TYPE: 0x11, INVALID_CBOR: 0x12, MISSING_PARAMETER: 0x14,
-  UNSUPPORTED_ALGORITHM: 0x26, OPERATION_DENIED: 0x27, INVALID_OPTION: 0x2c, KEEPALIVE_CANCEL: 0x2d,
+  CREDENTIAL_EXCLUDED: 0x19, UNSUPPORTED_ALGORITHM: 0x26, OPERATION_DENIED: 0x27, INVALID_OPTION: 0x2c, KEEPALIVE_CANCEL: 0x2d,
   NO_CREDENTIALS: 0x2e, USER_ACTION_TIMEOUT: 0x2f, NOT_ALLOWED: 0x30, PIN_INVALID: 0x31, PIN_BLOCKED: 0x32,
   PIN_AUTH_INVALID: 0x33, PIN_AUTH_BLOCKED: 0x34, PIN_NOT_SET: 0x35, PUAT_REQUIRED: 0x36,
   PIN_POLICY_VIOLATION: 0x37, UV_BLOCKED: 0x3c, INVALID_SUBCOMMAND: 0x3e, UV_INVALID: 0x3f,
@@ -371,8 +371,11 @@ export class SimAuthenticator {
     const uvByToken = this.checkToken(p, 0x08, 0x09, cdh, 0x01, rpId);
     const uvBuiltIn = !uvByToken && this.optionUv(p, 0x07);
     if (!uvByToken && !uvBuiltIn && this.pinIsSet) fail(ST.PUAT_REQUIRED, 'PIN set: pinUvAuthParam required');
+    const exclude = p.get(0x05);
+    const excluded = Array.isArray(exclude) && exclude.some((d) => this.credentials.get(bytes(map(d, 'descriptor').get('id'), 'id').toString('hex'))?.rpId === rpId);
     await touch();
     if (uvBuiltIn && this.opts.uvMismatch) fail(ST.UV_INVALID, 'fingerprint');
+    if (excluded) fail(ST.CREDENTIAL_EXCLUDED, 'already registered on this key');
     const { privateKey, publicKey } = alg === -7 ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
     const jwk = publicKey.export({ format: 'jwk' });
     const cose = alg === -7
