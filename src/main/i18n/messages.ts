@@ -100,6 +100,7 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
     fr: () => 'Enregistrement refusé : il faut d’abord une authentification forte récente de la même personne.',
     en: () => 'Enrolment refused: a recent strong authentication of the same person is needed first.',
   },
+  unsupported_key: { fr: () => 'Clé de sécurité non prise en charge (algorithme ou protocole).', en: () => 'Unsupported security key (algorithm or protocol).' },
   store_invalid: { fr: () => 'Registre des clés illisible ou invalide.', en: () => 'The key register is unreadable or invalid.' },
   cancelled: { fr: () => 'Opération annulée.', en: () => 'Operation cancelled.' },
   device_error: { fr: () => 'La clé de sécurité a répondu de façon inattendue.', en: () => 'The security key answered unexpectedly.' },
