@@ -155,7 +155,7 @@ export function badgeEvent(
   return {
     means: 'desfire',
     factors,
-    subject: { id: identity.personId, name: identity.name },
+    subject: { id: identity.personId, name: record.name },
     proof: {
       kind: 'desfire-mutual-auth',
       uid: auth.uid.toString('hex').toUpperCase(),

@@ -26,7 +26,11 @@ export const UID_DISCOVERY_UID = Buffer.alloc(7);
 
 export const FILE = { identity: 0x01, pinVerifier: 0x02, pinCounter: 0x03 } as const;
 export const FILE_MODE: CommMode = 'full';
-export const IDENTITY_FILE_SIZE = 96;
+/**
+ * 44 bytes: the whole file travels in ONE response frame in full mode, EV1 (44 + CRC32 → 48
+ * enciphered) and EV2 (44 padded → 48 + 8-byte MAC = 56 ≤ 59), so the tap stays at 7 APDUs.
+ */
+export const IDENTITY_FILE_SIZE = 44;
 export const PIN_FILE_SIZE = 64;
 export const DEFAULT_PIN_TRIES = 5;
 
@@ -36,27 +40,25 @@ export const PIN_COUNTER_ACCESS: AccessRights = { read: KEY.pin, write: KEY.pin,
 
 const IDENTITY_VERSION = 0x01;
 const PIN_FILE_VERSION = 0x01;
-export const MAX_PERSON_ID_BYTES = 40;
-export const MAX_NAME_BYTES = 32;
+export const MAX_PERSON_ID_BYTES = 22;
 export const ENROLMENT_ID_BYTES = 16;
 
 export interface BadgeIdentity {
   /** Session subject id, e.g. `rpps:10001234567`. */
   readonly personId: string;
-  readonly name: string;
   /** 32 hex digits, upper case. */
   readonly enrolmentId: string;
   readonly issuedAt: Date;
 }
 
+const PERSON_ID = /^[A-Za-z0-9:._@-]+$/;
 const invalid = (what: string): BadgeError => new BadgeError('card_data_invalid', `identity file: ${what}`);
 
 /** Serialises the identity file (exactly IDENTITY_FILE_SIZE bytes). */
 export function encodeIdentity(id: BadgeIdentity): Buffer {
   const person = Buffer.from(id.personId, 'utf8');
-  const name = Buffer.from(id.name, 'utf8');
   if (person.length < 1 || person.length > MAX_PERSON_ID_BYTES) throw new BadgeError('enrolment_refused', `person id must be 1..${MAX_PERSON_ID_BYTES} bytes`);
-  if (name.length > MAX_NAME_BYTES) throw new BadgeError('enrolment_refused', `name must be at most ${MAX_NAME_BYTES} bytes (UTF-8)`);
+  if (!PERSON_ID.test(id.personId)) throw new BadgeError('enrolment_refused', 'person id has characters outside [A-Za-z0-9:._@-]');
   if (!/^[0-9A-F]{32}$/.test(id.enrolmentId)) throw new BadgeError('enrolment_refused', 'enrolment id must be 32 upper-case hex digits');
   const seconds = Math.floor(id.issuedAt.getTime() / 1000);
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > 0xffffffff) throw new BadgeError('enrolment_refused', 'issue date out of range');
@@ -65,8 +67,6 @@ export function encodeIdentity(id: BadgeIdentity): Buffer {
   out[o++] = IDENTITY_VERSION;
   out[o++] = person.length;
   o += person.copy(out, o);
-  out[o++] = name.length;
-  o += name.copy(out, o);
   o += Buffer.from(id.enrolmentId, 'hex').copy(out, o);
   out.writeUInt32BE(seconds, o);
   return out;
@@ -82,26 +82,21 @@ function strictUtf8(b: Buffer, what: string): string {
 
 /** Parses an identity file read from a badge (untrusted). */
 export function decodeIdentity(data: Buffer): BadgeIdentity {
-  if (data.length < 1 + 1 + 1 + 1 + ENROLMENT_ID_BYTES + 4) throw invalid(`too short (${data.length} bytes)`);
+  if (data.length < 1 + 1 + 1 + ENROLMENT_ID_BYTES + 4) throw invalid(`too short (${data.length} bytes)`);
   let o = 0;
   const version = data[o++];
   if (version !== IDENTITY_VERSION) throw invalid(`unknown format version ${String(version)}`);
   const p = data[o++] ?? 0;
   if (p < 1 || p > MAX_PERSON_ID_BYTES) throw invalid(`person id length ${p}`);
-  if (o + p + 1 > data.length) throw invalid('person id overruns the file');
+  if (o + p + ENROLMENT_ID_BYTES + 4 > data.length) throw invalid('person id overruns the file');
   const personId = strictUtf8(data.subarray(o, o + p), 'person id');
   o += p;
-  const n = data[o++] ?? 0;
-  if (n > MAX_NAME_BYTES) throw invalid(`name length ${n}`);
-  if (o + n + ENROLMENT_ID_BYTES + 4 > data.length) throw invalid('name or enrolment id overruns the file');
-  const name = strictUtf8(data.subarray(o, o + n), 'name');
-  o += n;
   const enrolmentId = data.subarray(o, o + ENROLMENT_ID_BYTES).toString('hex').toUpperCase();
   o += ENROLMENT_ID_BYTES;
   const seconds = data.readUInt32BE(o);
   if (/^0+$/.test(enrolmentId)) throw invalid('empty enrolment id');
-  if (!/^[\p{L}\p{N}:._@-]+$/u.test(personId)) throw invalid('person id has characters outside the allowed set');
-  return { personId, name, enrolmentId, issuedAt: new Date(seconds * 1000) };
+  if (!PERSON_ID.test(personId)) throw invalid('person id has characters outside the allowed set');
+  return { personId, enrolmentId, issuedAt: new Date(seconds * 1000) };
 }
 
 export interface PinVerifierRecord {

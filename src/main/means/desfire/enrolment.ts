@@ -90,7 +90,7 @@ export async function enrolBlankBadge(channel: CardChannel, opts: EnrolmentOptio
   try {
     checkEnrolmentProof(opts.proof, opts.person.id, opts.operators ?? [], now);
     pinRecord = await newPinRecord(opts.pin, enrolmentId, maxTries);
-    const identity = encodeIdentity({ personId: opts.person.id, name: opts.person.name, enrolmentId, issuedAt: now });
+    const identity = encodeIdentity({ personId: opts.person.id, enrolmentId, issuedAt: now });
 
     // PICC level: factory key, create the application, read the real UID.
     await session.selectApplication(PICC_AID);
