@@ -172,7 +172,7 @@ describe('badge + PIN', () => {
     const card = blankCard();
     const ch = chan(card);
     for (const pin of ['123', '123456789', '12a4', '']) {
-      await expectBadgeError(badgePinLogin(ch, Buffer.from(pin), { keys: kmsFor(masters), aid: AID, register: reg.register }), 'invalid_pin_format');
+      await expectBadgeError(badgePinLogin(ch, Buffer.from(pin), { keys: kmsFor(masters), aid: AID, register: reg.register }), 'badge_pin_format');
     }
     assert.equal(ch.sent.length, 0);
   });
@@ -207,7 +207,7 @@ describe('enrolment rules and re-keying', () => {
   it('refuses a badge that already holds the application (not blank)', async () => {
     const card = blankCard();
     await enrol(chan(card), kmsFor(masters), reg.register);
-    await expectBadgeError(enrolBlankBadge(chan(card), opts()), 'enrolment_refused', (e) => assert.equal(e.reason, 'not_blank'));
+    await expectBadgeError(enrolBlankBadge(chan(card), opts()), 'badge_not_blank', (e) => assert.equal(e.reason, 'not_blank'));
   });
 
   it('re-keying moves every key to the new masters with a new version; the old masters stop working', async () => {

@@ -22,4 +22,11 @@ export type KmsErrorCode =
 
 export class KmsError extends TesseraError<KmsErrorCode> {
   readonly layer = 'integration' as const;
+  /** What an administrator reads after the sentence (names the file and field; never a key or PIN). */
+  readonly reason: string | undefined;
+
+  constructor(code: KmsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.reason = code === 'kms_config_invalid' || code === 'kms_insecure_file' || code === 'kms_unavailable' ? message : undefined;
+  }
 }

@@ -22,9 +22,11 @@ export type BadgeErrorCode =
   | 'badge_revoked'
   | 'wrong_pin'
   | 'pin_blocked'
-  | 'invalid_pin_format'
-  /** Enrolment refused: no valid two-factor proof, card not blank, person mismatch. */
+  | 'badge_pin_format'
+  /** Enrolment refused: no valid two-factor proof of the person or of an operator. */
   | 'enrolment_refused'
+  /** Enrolment refused: the badge already holds the establishment application. */
+  | 'badge_not_blank'
   /** The enrolment register / revocation list file is unreadable or malformed. */
   | 'register_invalid'
   /** Any other card answer. */

@@ -19,7 +19,7 @@ export const PIN_MAX_DIGITS = 8;
 /** Checks a PIN is 4 to 8 ASCII digits without turning it into a string. */
 export function checkPinFormat(pin: Buffer): void {
   if (pin.length < PIN_MIN_DIGITS || pin.length > PIN_MAX_DIGITS || !pin.every((b) => b >= 0x30 && b <= 0x39)) {
-    throw new BadgeError('invalid_pin_format', `the badge PIN is ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits`);
+    throw new BadgeError('badge_pin_format', `the badge PIN is ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits`);
   }
 }
 

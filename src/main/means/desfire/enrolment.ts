@@ -100,7 +100,7 @@ export async function enrolBlankBadge(channel: CardChannel, opts: EnrolmentOptio
       await session.createApplication(aid, { keySettings: APP_KEY_SETTINGS, numberOfKeys: APP_KEY_COUNT });
     } catch (e) {
       if (isDesfireError(e) && e.code === 'duplicate_error') {
-        throw new BadgeError('enrolment_refused', 'the badge already holds the establishment application (not blank)', { reason: 'not_blank' });
+        throw new BadgeError('badge_not_blank', 'the badge already holds the establishment application (not blank)', { reason: 'not_blank' });
       }
       throw e;
     }
