@@ -4,3 +4,4 @@ export * from './user-verification.js';
 export * from './client-data.js';
 export * from './enroll-fido-key.js';
 export * from './verify-fido-key.js';
+export * from './pin-management.js';
