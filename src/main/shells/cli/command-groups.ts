@@ -5,6 +5,7 @@
  * bad arguments and lets other errors through: `main.ts` reports them (stable exit codes).
  */
 import type { CliContext } from './cli-output.js';
+import { fidoCommandGroup } from './commands/fido.js';
 
 export interface CommandGroup {
   /** First word on the command line. */
@@ -14,4 +15,4 @@ export interface CommandGroup {
   run(ctx: CliContext, argv: readonly string[]): Promise<number>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup];
