@@ -47,9 +47,6 @@ export interface Measurements {
   readonly signSamples: readonly number[];
   readonly privateEncryptSamples: readonly number[];
   readonly idleAtrPerSecond: number;
-  readonly whatIfs: readonly { readonly name: string; readonly change: string }[];
-  readonly whatIfTimes: ReadonlyMap<string, readonly number[]>;
-  readonly whatIfApdus: ReadonlyMap<string, readonly number[]>;
   readonly layers: { readonly channel: readonly number[]; readonly exchange: readonly number[] };
   readonly bareWithCard: { readonly connect: readonly number[]; readonly release: readonly number[] };
   readonly inProcess: Readonly<Record<string, readonly number[]>>;
@@ -122,31 +119,12 @@ export function buildReport(m: Measurements) {
     apduStepsAboveFloor: apduSteps - floorWithCardCompute,
   };
 
-  const control = m.whatIfTimes.get('prototypeAsIs');
-  const controlP50 = control && control.length > 0 ? summarize(control).p50 : undefined;
-  const whatIf: Record<string, { change: string; p50: number; p95: number; mean: number; apdus: number; gainP50VsControlMs: number | null; agentOverheadPct: number }> = {};
-  for (const w of m.whatIfs) {
-    const times = m.whatIfTimes.get(w.name) ?? [];
-    if (times.length === 0) continue;
-    const st = summarize(times);
-    const apdus = mode(m.whatIfApdus.get(w.name) ?? []);
-    const ownFloor = rtt.p50 * apdus + cardSign.p50;
-    whatIf[w.name] = {
-      change: w.change,
-      p50: st.p50,
-      p95: st.p95,
-      mean: st.mean,
-      apdus,
-      gainP50VsControlMs: controlP50 === undefined ? null : controlP50 - st.p50,
-      agentOverheadPct: ((st.p50 - ownFloor) / ownFloor) * 100,
-    };
-  }
-
   return {
     benchmark: 'cps-login',
     description:
       'CPS login latency, card present → authenticated, PIN supplied programmatically, as the agent runs it: ' +
-      'monitor.withCard(reader, ch => recognizeCard(ch) then cpsLogin(ch, ...)), through the isolated pcscd + vpcd and the CPS simulator.',
+      'monitor.withCard(reader, ch => recognizeCard(ch) then cpsLogin(ch, { trust, applicationSelected: true, pin })), as `tessera cps login` does, ' +
+      'through the isolated pcscd + vpcd and the CPS simulator.',
     config: {
       runs: m.args.runs,
       warmup: m.args.warmup,
@@ -156,8 +134,7 @@ export function buildReport(m: Measurements) {
       out: m.args.out,
       pin: 'programmatic',
       cardThread: m.args.cardThread,
-      whatIf: m.args.whatIf,
-      schedule: 'rounds of [raw round trips, then the headline login and each what-if login in rotating order]',
+      schedule: 'rounds of [raw round trips, raw replay of the login APDUs, one headline login]',
     },
     environment: {
       node: process.version,
@@ -173,8 +150,9 @@ export function buildReport(m: Measurements) {
     steps: {
       unit: 'ms',
       note:
-        'connect = SCardConnect (exclusive) in withCard; recognition = recognizeCard (one SELECT); select..verifySignature = cpsLogin result.steps; ' +
-        'cpsLoginOther = cpsLogin time outside its steps; disconnect = SCardDisconnect(RESET_CARD) in withCard.',
+        'connect = withCard up to the channel (waits for the previous release reset, if still running, then SCardConnect exclusive); ' +
+        'recognition = recognizeCard (one SELECT); select..verifySignature = cpsLogin result.steps (select is 0: applicationSelected, as the CLI); ' +
+        'cpsLoginOther = cpsLogin time outside its steps; disconnect = withCard after the login (the SCardDisconnect(RESET_CARD) completes off the clock).',
       ...steps,
     },
     floor: {
@@ -226,10 +204,6 @@ export function buildReport(m: Measurements) {
       bareWithCard: { connect: pick(summarize(m.bareWithCard.connect)), releaseWithReset: pick(summarize(m.bareWithCard.release)) },
       inProcess: Object.fromEntries(Object.entries(m.inProcess).map(([k, v]) => [k, pick(summarize(v))])),
     },
-    whatIf: {
-      note: 'prototypes of src/ changes (scripts/bench/login-runners.ts), timed in the same rounds; gain = p50 of the prototypeAsIs control minus p50 of the variant',
-      ...whatIf,
-    },
   };
 }
 
@@ -239,7 +213,6 @@ export function formatSummary(r: BenchReport, outPath: string): string {
   const f = (x: number): string => x.toFixed(2);
   const { latency, floor, ratio } = r;
   const stepEntries = Object.entries(r.steps as Record<string, unknown>).filter((e): e is [string, { p50: number; p95: number; mean: number }] => typeof e[1] === 'object');
-  const whatIfEntries = Object.entries(r.whatIf as Record<string, unknown>).filter((e): e is [string, { p50: number; agentOverheadPct: number; gainP50VsControlMs: number | null }] => typeof e[1] === 'object');
   const lines = [
     `login      p50 ${f(latency.p50)} ms  p95 ${f(latency.p95)} ms  mean ${f(latency.mean)}  min ${f(latency.min)}  max ${f(latency.max)}  (${latency.n} runs)`,
     `floor      rtt p50 ${f(floor.rttP50)} ms × ${floor.apdusPerLogin} APDUs = ${f(floor.floorMs)} ms  + card RSA sign ${f(floor.cardSignMs)} ms = ${f(floor.floorWithCardCompute)} ms`,
@@ -247,7 +220,6 @@ export function formatSummary(r: BenchReport, outPath: string): string {
     `ratio      login/floor ${f(ratio.loginP50OverFloor)}  login/(floor+card) ${f(ratio.loginP50OverFloorWithCardCompute)}  ` +
       `agent overhead ${ratio.agentOverheadPct.toFixed(1)}% (target ${ratio.target}: ${ratio.meetsTarget ? 'met' : 'NOT met'})`,
     `steps p50  ${stepEntries.map(([k, v]) => `${k} ${f(v.p50)}`).join(', ')}`,
-    ...(whatIfEntries.length === 0 ? [] : [`what-if    ${whatIfEntries.map(([k, v]) => `${k} ${f(v.p50)} ms (${v.agentOverheadPct.toFixed(0)}%)`).join(', ')}`]),
     `written    ${outPath}`,
   ];
   if (!r.environment.quickackNamespace || floor.rttP50 > SLOW_RTT_MS) {

@@ -1,19 +1,19 @@
 /**
  * CPS login benchmark: card present → authenticated, PIN supplied programmatically, measured
- * the way the agent runs it (`monitor.withCard(reader, ch => recognizeCard + cpsLogin)`, as
- * `tessera cps login` does minus process start-up), through the real pcscd + vpcd and the
- * real `@pokusew/pcsclite` addon, against the CPS simulator of the test bed.
+ * the way the agent runs it (`monitor.withCard(reader, ch => recognizeCard, then cpsLogin with
+ * applicationSelected)`, exactly as `tessera cps login` does minus process start-up), through
+ * the real pcscd + vpcd and the real `@pokusew/pcsclite` addon, against the CPS simulator of
+ * the test bed.
  *
  * Beside the login latency it measures, in the same run, the floor nobody in the agent can go
  * under: the raw APDU round trip through the addon + pcscd + vpcd (a no-op APDU, p50) times the
  * APDUs one login sends, plus the time the card itself spends in its RSA-2048 signature. The
  * agent overhead is what the login costs above that floor.
  *
- * It also replays the login's own APDUs raw (same data sizes, real signature), profiles the
- * layers (addon vs PcscCardChannel vs exchange(), connect/reset, in-process certificate work)
- * and times prototypes of possible src/ changes in the same rounds (login-runners.ts), so their
- * gain is measured, not guessed. Everything timed runs in rounds (raw round trips, then one
- * login of each kind in rotating order) so floor and logins share the machine's conditions.
+ * It also replays the login's own APDUs raw (same data sizes, real signature) and profiles the
+ * layers (addon vs PcscCardChannel vs exchange(), connect/reset, in-process certificate work).
+ * Everything timed runs in rounds (raw round trips, the raw replay, then one login) so floor
+ * and logins share the machine's conditions.
  *
  *   npm run bench                       (the dev script wraps it in scripts/testnet.sh)
  *   node build/scripts/bench/run.js --runs 100 --out bench-results/cps-login.json
@@ -34,7 +34,7 @@ import { parseCardCertificate } from '../../src/main/means/cps/certificate.js';
 import { TrustStore } from '../../src/main/means/cps/trust-store.js';
 import { exchange } from '../../src/main/protocols/iso7816/index.js';
 import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js';
-import { BENCH_PIN, cliLogin, WHAT_IFS, type LoginEnv } from './login-runners.js';
+import { BENCH_PIN, cliLogin, type LoginEnv } from './login-runners.js';
 import { insertCard, type CardSide } from './card-side.js';
 import { NOOP_APDU, RawProbe } from './raw-probe.js';
 import { buildReport, formatSummary, type LoginSample, type Measurements } from './report.js';
@@ -80,16 +80,18 @@ async function agentLayerRtt(monitor: ReaderMonitor, readerName: string, runs: n
   });
 }
 
-/** Connect + reset-on-release with nothing in between: what `withCard` costs by itself. */
+/**
+ * Connect + reset-on-release with nothing in between: what `withCard` does around the operation.
+ * Timed on the channel itself, since `withCard` returns before its reset completes.
+ */
 async function emptyWithCard(monitor: ReaderMonitor, readerName: string, runs: number): Promise<{ connect: number[]; release: number[] }> {
   const connect: number[] = [];
   const release: number[] = [];
   for (let i = 0; i < runs + 3; i++) {
     const t0 = now();
-    let t1 = 0;
-    await monitor.withCard(readerName, async () => {
-      t1 = now();
-    });
+    const ch = await monitor.connect(readerName);
+    const t1 = now();
+    await ch.close('reset');
     const t2 = now();
     if (i >= 3) {
       connect.push(t1 - t0);
@@ -99,10 +101,21 @@ async function emptyWithCard(monitor: ReaderMonitor, readerName: string, runs: n
   return { connect, release };
 }
 
-/** One headline login, with the APDUs the card saw and the card's own time during it. */
+/**
+ * Waits, off the clock, for the reset-on-release of the last `withCard` on the reader: `withCard`
+ * returns before it completes, and the raw probe's own exclusive connection would otherwise meet
+ * a sharing violation. `connect` waits for a pending release; this connection leaves the card as is.
+ */
+async function releaseDone(env: LoginEnv): Promise<void> {
+  const ch = await env.monitor.connect(env.reader);
+  await ch.close('leave');
+}
+
+/** One headline login, with the APDUs the card saw and the card's own time during it (release included). */
 async function observedLogin(env: LoginEnv, card: CardSide): Promise<LoginSample> {
   const before = await card.snapshot();
   const t = await cliLogin(env);
+  await releaseDone(env);
   const after = await card.snapshot();
   return {
     totalMs: t.totalMs,
@@ -170,52 +183,25 @@ async function main(args: BenchArgs): Promise<void> {
     await sleep(1000);
     const idleAtrPerSecond = ((await theCard.snapshot()).atrReads - idle0.atrReads) / ((now() - idleT0) / 1000);
 
-    const whatIfs = args.whatIf === 'on' || (args.whatIf === 'auto' && routeSaysQuickack !== false) ? WHAT_IFS : [];
-    if (whatIfs.length === 0) process.stdout.write('what-if prototypes skipped (--what-if off, or no quickack on the loopback)\n');
-
-    // Everything timed below runs in rounds: a block of raw round trips, then one login of each
-    // kind in a rotating order, so the floor and every login share the same conditions.
-    const samples: LoginSample[] = [];
-    const whatIfTimes = new Map<string, number[]>(whatIfs.map((w) => [w.name, []]));
-    const whatIfApdus = new Map<string, number[]>(whatIfs.map((w) => [w.name, []]));
-    let measuring = false;
-    const runners: Array<() => Promise<void>> = [
-      async () => {
-        const s = await observedLogin(env, theCard);
-        if (measuring) samples.push(s);
-      },
-      ...whatIfs.map((w) => async () => {
-        const before = await theCard.snapshot();
-        const ms = await w.run(env);
-        const after = await theCard.snapshot();
-        if (measuring) {
-          whatIfTimes.get(w.name)?.push(ms);
-          whatIfApdus.get(w.name)?.push(after.apduCount - before.apduCount);
-        }
-      }),
-    ];
-    const round = async (i: number): Promise<void> => {
-      for (let j = 0; j < runners.length; j++) await runners[(i + j) % runners.length]?.();
-    };
-
     await rawProbe.measure(RTT_WARMUP);
-    for (let i = 0; i < args.warmup; i++) await round(i);
+    for (let i = 0; i < args.warmup; i++) await observedLogin(env, theCard);
     // The APDUs of one login, replayed raw through the addon in every round.
     const beforeLogged = await theCard.snapshot();
     await observedLogin(env, theCard);
     const loginApdus = await theCard.apdusSince(beforeLogged.apduCount);
     await rawProbe.replay(loginApdus);
 
-    measuring = true;
+    // Everything timed below runs in rounds: a block of raw round trips, the raw replay, then
+    // one headline login, so the floor and the logins share the same conditions.
     const rttPerRound = Math.ceil(args.rttRuns / args.runs);
     const rtts: number[] = [];
     const replays: number[] = [];
+    const samples: LoginSample[] = [];
     for (let i = 0; i < args.runs; i++) {
       rtts.push(...(await rawProbe.measure(rttPerRound)));
       replays.push(await rawProbe.replay(loginApdus));
-      await round(i);
+      samples.push(await observedLogin(env, theCard));
     }
-    measuring = false;
 
     // Diagnostics, after the timed rounds.
     const layers = await agentLayerRtt(theMonitor, reader, 200);
@@ -243,9 +229,6 @@ async function main(args: BenchArgs): Promise<void> {
       signSamples,
       privateEncryptSamples,
       idleAtrPerSecond,
-      whatIfs: whatIfs.map((w) => ({ name: w.name, change: w.change })),
-      whatIfTimes,
-      whatIfApdus,
       layers,
       bareWithCard,
       inProcess,

@@ -1,7 +1,7 @@
 /**
  * Pure helpers of the CPS login benchmark (scripts/bench/run.ts): summary statistics, command
  * line parsing, quickack detection from `ip route show table local`. No I/O here, so they can
- * be unit-tested (test/scripts/bench/stats.test.ts) without a test bed.
+ * be unit-tested (test/scripts/bench/bench-helpers.test.ts) without a test bed.
  */
 
 export interface Summary {
@@ -70,11 +70,6 @@ export interface BenchArgs {
   readonly out: string;
   /** Where the simulated card runs: this thread (as tests insert it) or a worker thread. */
   readonly cardThread: CardThread;
-  /**
-   * Time the what-if prototypes too (scripts/bench/login-runners.ts). `auto`: yes, unless the
-   * loopback is known to delay its ACKs (each of them would then take ~0.6 s per login).
-   */
-  readonly whatIf: 'on' | 'off' | 'auto';
 }
 
 export const DEFAULT_ARGS: BenchArgs = {
@@ -84,7 +79,6 @@ export const DEFAULT_ARGS: BenchArgs = {
   signRuns: 100,
   out: 'bench-results/cps-login.json',
   cardThread: 'main',
-  whatIf: 'auto',
 };
 
 const MIN_RUNS = 50;
@@ -93,7 +87,7 @@ const MIN_RTT_RUNS = 200;
 export const USAGE = `usage: node build/scripts/bench/run.js [--runs N (>= ${MIN_RUNS}, default ${DEFAULT_ARGS.runs})] \
 [--warmup N (default ${DEFAULT_ARGS.warmup})] [--rtt-runs N (>= ${MIN_RTT_RUNS}, default ${DEFAULT_ARGS.rttRuns})] \
 [--sign-runs N (default ${DEFAULT_ARGS.signRuns})] [--out FILE (default ${DEFAULT_ARGS.out})] \
-[--card-thread main|worker (default ${DEFAULT_ARGS.cardThread})] [--what-if on|off|auto (default ${DEFAULT_ARGS.whatIf})]`;
+[--card-thread main|worker (default ${DEFAULT_ARGS.cardThread})]`;
 
 /** Parses `--name value` and `--name=value`; throws a RangeError with the usage on bad input. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -124,12 +118,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const v = takeValue();
         if (v !== 'main' && v !== 'worker') throw new RangeError(`--card-thread is main or worker\n${USAGE}`);
         out.cardThread = v;
-        break;
-      }
-      case '--what-if': {
-        const v = takeValue();
-        if (v !== 'on' && v !== 'off' && v !== 'auto') throw new RangeError(`--what-if is on, off or auto\n${USAGE}`);
-        out.whatIf = v;
         break;
       }
       default: throw new RangeError(`unknown argument ${arg}\n${USAGE}`);

@@ -39,13 +39,13 @@ describe('bench arguments', () => {
   });
 
   it('reads both --name value and --name=value', () => {
-    const a = parseArgs(['--runs', '80', '--warmup=3', '--out', '/tmp/x.json', '--rtt-runs=400', '--card-thread', 'worker', '--what-if=off']);
+    const a = parseArgs(['--runs', '80', '--warmup=3', '--out', '/tmp/x.json', '--rtt-runs=400', '--card-thread', 'worker', '--sign-runs=7']);
     assert.equal(a.runs, 80);
     assert.equal(a.warmup, 3);
     assert.equal(a.out, '/tmp/x.json');
     assert.equal(a.rttRuns, 400);
     assert.equal(a.cardThread, 'worker');
-    assert.equal(a.whatIf, 'off');
+    assert.equal(a.signRuns, 7);
   });
 
   it('refuses fewer than 50 runs, fewer than 200 round trips and unknown flags', () => {
@@ -54,6 +54,7 @@ describe('bench arguments', () => {
     assert.throws(() => parseArgs(['--runs', 'many']), /whole number/);
     assert.throws(() => parseArgs(['--card-thread', 'gpu']), /main or worker/);
     assert.throws(() => parseArgs(['--fast']), /unknown argument/);
+    assert.throws(() => parseArgs(['--what-if', 'on']), /unknown argument/);
     assert.throws(() => parseArgs(['--out']), /file path/);
   });
 });
@@ -80,7 +81,7 @@ describe('quickack detection', () => {
 
 describe('bench report arithmetic', () => {
   const apdus = [
-    '00A4040400', '00A4040400', '00A4020400', '00B00000E7', '00B000E7E7', '00B001CEE7', '00B002B5E7', '00B0039CE7',
+    '00A4040400', '00A4020400', '00B00000E7', '00B000E7E7', '00B001CEE7', '00B002B5E7', '00B0039CE7',
     '00200001', '0020000108', '002241A406', '0088000033',
   ].map((h) => Buffer.from(h, 'hex'));
   const steps = Object.fromEntries(CPS_STEPS.map((s) => [s, 0.1])) as LoginSample['steps'];
@@ -91,12 +92,12 @@ describe('bench report arithmetic', () => {
     loginMs: 0.9,
     disconnectMs: 0.2,
     steps,
-    apduCount: 12,
+    apduCount: 11,
     cardComputeMs: 0.3,
     resets: 1,
     atrReads: 2,
   });
-  const measurements = (loginMs: number, whatIfMs: number): Measurements => ({
+  const measurements = (loginMs: number): Measurements => ({
     args: { ...DEFAULT_ARGS },
     startedAt: new Date('2026-01-01T00:00:00Z'),
     routeSaysQuickack: true,
@@ -105,12 +106,9 @@ describe('bench report arithmetic', () => {
     rtts: Array.from({ length: 300 }, () => 0.15),
     replays: [2, 2, 2],
     rttPerRound: 5,
-    signSamples: [0.2, 0.2, 0.2],
+    signSamples: [0.35, 0.35, 0.35],
     privateEncryptSamples: [0.2],
     idleAtrPerSecond: 3,
-    whatIfs: [{ name: 'prototypeAsIs', change: 'control' }, { name: 'faster', change: 'made up' }],
-    whatIfTimes: new Map([['prototypeAsIs', [3, 3]], ['faster', [whatIfMs, whatIfMs]]]),
-    whatIfApdus: new Map([['prototypeAsIs', [12, 12]], ['faster', [11, 11]]]),
     layers: { channel: [0.16], exchange: [0.17] },
     bareWithCard: { connect: [0.08], release: [0.2] },
     inProcess: { parseCardCertificate: [0.13] },
@@ -118,28 +116,30 @@ describe('bench report arithmetic', () => {
   });
 
   it('names the APDUs of a login', () => {
-    assert.deepEqual(describeApdus(apdus), { SELECT: 3, 'READ BINARY': 5, VERIFY: 2, 'MSE SET': 1, 'INTERNAL AUTHENTICATE': 1 });
+    assert.deepEqual(describeApdus(apdus), { SELECT: 2, 'READ BINARY': 5, VERIFY: 2, 'MSE SET': 1, 'INTERNAL AUTHENTICATE': 1 });
   });
 
   it('computes floor = rtt × APDUs + card signature, and the overhead against it', () => {
-    const r = buildReport(measurements(3, 2.5));
-    assert.equal(r.floor.apdusPerLogin, 12);
-    assert.ok(Math.abs(r.floor.floorMs - 1.8) < 1e-9);
+    const r = buildReport(measurements(3));
+    assert.equal(r.floor.apdusPerLogin, 11);
+    assert.ok(Math.abs(r.floor.floorMs - 1.65) < 1e-9);
     assert.ok(Math.abs(r.floor.floorWithCardCompute - 2.0) < 1e-9);
     assert.ok(Math.abs(r.ratio.agentOverheadPct - 50) < 1e-9);
     assert.equal(r.ratio.meetsTarget, false, '50% is not below the 50% target');
-    assert.ok(Math.abs(r.ratio.loginP50OverFloor - 3 / 1.8) < 1e-9);
-    const faster = (r.whatIf as Record<string, unknown>)['faster'] as { gainP50VsControlMs: number; apdus: number; agentOverheadPct: number };
-    assert.equal(faster.apdus, 11);
-    assert.ok(Math.abs(faster.gainP50VsControlMs - 0.5) < 1e-9);
-    assert.ok(Math.abs(faster.agentOverheadPct - ((2.5 - (0.15 * 11 + 0.2)) / (0.15 * 11 + 0.2)) * 100) < 1e-9);
+    assert.ok(Math.abs(r.ratio.loginP50OverFloor - 3 / 1.65) < 1e-9);
+    assert.ok(Math.abs(r.ratio.loginP50OverRawReplay - 1.5) < 1e-9);
+    assert.ok(Math.abs(r.ratio.overheadVsRawReplayPct - 50) < 1e-9);
+    assert.equal('whatIf' in r, false, 'no what-if section any more');
   });
 
   it('meets the target below 50% and warns only without quickack', () => {
-    const ok = buildReport(measurements(2.9, 2.5));
+    const ok = buildReport(measurements(2.9));
     assert.equal(ok.ratio.meetsTarget, true);
-    assert.doesNotMatch(formatSummary(ok, '/tmp/x.json'), /WARNING/);
-    const slow = buildReport({ ...measurements(2.9, 2.5), routeSaysQuickack: false });
+    const summary = formatSummary(ok, '/tmp/x.json');
+    assert.doesNotMatch(summary, /WARNING/);
+    assert.doesNotMatch(summary, /what-if/);
+    assert.match(summary, /^login {6}p50 2\.90 ms/m);
+    const slow = buildReport({ ...measurements(2.9), routeSaysQuickack: false });
     assert.equal(slow.environment.quickackNamespace, false);
     assert.match(formatSummary(slow, '/tmp/x.json'), /WARNING: not in a quickack network namespace/);
   });
