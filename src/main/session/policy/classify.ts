@@ -1,0 +1,72 @@
+/**
+ * Classifies a presentation with the RIE rules table. Before the table is consulted, the
+ * presentation must be coherent: the factors the means reported must be exactly the ones its
+ * possession proof and verification give (a knowledge factor without a PIN or password, a
+ * possession factor from a UID read...), otherwise it is refused as `rie.inconsistent_event`.
+ */
+import type { AuthEvent, Factor } from '../../means/auth-event.js';
+import { isPresentation, presentationOf, type Presentation, type PresentationDetail, type Verification } from './presentation.js';
+import { RIE_RULES, type Classification, type RieRule } from './rie-rules.js';
+import type { RieReason } from './reasons.js';
+
+export interface RieClassification {
+  readonly classification: Classification;
+  readonly reason: RieReason;
+  /** The rule that decided (undefined for inconsistent or unmatched presentations). */
+  readonly rule?: RieRule;
+  readonly presentation: Presentation;
+}
+
+const PROOF_OF_MEANS: Record<Presentation['means'], readonly Presentation['possession'][]> = {
+  cps: ['card_signature'],
+  desfire: ['badge_crypto', 'badge_uid_only'],
+  fido2: ['fido_assertion'],
+};
+
+/** The factor a verification adds, if any. */
+function factorOf(v: Verification): Factor | undefined {
+  switch (v) {
+    case 'pin':
+    case 'session_password':
+      return 'knowledge';
+    case 'biometrics':
+      return 'inherence';
+    case 'user_presence':
+    case 'none':
+      return undefined;
+  }
+}
+
+/** The factors a presentation proves: possession only from a cryptographic proof. */
+export function provenFactors(p: Pick<Presentation, 'possession' | 'verification'>): Factor[] {
+  const out: Factor[] = p.possession === 'badge_uid_only' ? [] : ['possession'];
+  const second = factorOf(p.verification);
+  if (second) out.push(second);
+  return out;
+}
+
+function coherent(p: Presentation): boolean {
+  if (!PROOF_OF_MEANS[p.means].includes(p.possession)) return false;
+  const expected = provenFactors(p);
+  const reported = new Set(p.factors);
+  if (reported.size !== p.factors.length) return false;
+  // A UID read proves nothing, so whatever factors it reports are not checked against it: the
+  // UID row refuses it by itself.
+  if (p.possession === 'badge_uid_only') return true;
+  return reported.size === expected.length && expected.every((f) => reported.has(f));
+}
+
+export function classifyPresentation(p: Presentation, rules: readonly RieRule[] = RIE_RULES): RieClassification {
+  if (!coherent(p)) return { classification: 'refused', reason: 'rie.inconsistent_event', presentation: p };
+  for (const rule of rules) {
+    if (rule.means === p.means && rule.possession === p.possession && rule.verification.includes(p.verification)) {
+      return { classification: rule.classification, reason: rule.reason, rule, presentation: p };
+    }
+  }
+  return { classification: 'refused', reason: 'rie.no_matching_rule', presentation: p };
+}
+
+/** Classifies an `AuthEvent` (through `presentationOf`) or a ready presentation. */
+export function classify(input: AuthEvent | Presentation, detail?: PresentationDetail): RieClassification {
+  return classifyPresentation(isPresentation(input) ? input : presentationOf(input, detail));
+}
