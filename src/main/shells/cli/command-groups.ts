@@ -6,6 +6,8 @@
  */
 import type { CliContext } from './cli-output.js';
 import { fidoCommandGroup } from './commands/fido.js';
+import { desfireCommandGroup } from './commands/desfire.js';
+import { kmsCommandGroup } from './commands/kms.js';
 
 export interface CommandGroup {
   /** First word on the command line. */
@@ -15,4 +17,4 @@ export interface CommandGroup {
   run(ctx: CliContext, argv: readonly string[]): Promise<number>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup];
