@@ -1,0 +1,71 @@
+/**
+ * EV2 secure messaging replayed from the published AN12343 GetCardUID example (§ "GetCardUID"
+ * in full mode), and EV1/EV2 channel properties that the simulator round trips cannot show.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { aesCmac, aesCmacWithIv } from '../../../src/main/protocols/crypto/index.js';
+import { DesfireError, Ev1SecureChannel, Ev2SecureChannel, padIso9797M2, unpadIso9797M2 } from '../../../src/main/protocols/desfire/index.js';
+
+const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+describe('EV2 secure messaging (AN12343 GetCardUID example)', () => {
+  const enc = (): Buffer => h('C1D7BD9F60034D8432F9AF3403D573D0');
+  const mac = (): Buffer => h('FD9E26C9766F07C1D07106C0F8F3671F');
+  const TI = h('569D4B24');
+
+  it('MACs the command: CMAC over 51 ‖ CmdCtr 0000 ‖ TI, even bytes', () => {
+    assert.equal(aesCmac(mac(), h('510000569D4B24')).toString('hex').toUpperCase(), 'ED5CB7A932EF8D7C2E91B42A1139F11B');
+    const ch = new Ev2SecureChannel(enc(), mac(), TI);
+    assert.equal(ch.protectCommand(0x51, Buffer.alloc(0), Buffer.alloc(0), 'full').toString('hex').toUpperCase(), '5CA9EF7C912A391B');
+  });
+
+  it('verifies the response MAC with CmdCtr+1, deciphers with IVr and strips the 80 padding', () => {
+    const ch = new Ev2SecureChannel(enc(), mac(), TI);
+    ch.protectCommand(0x51, Buffer.alloc(0), Buffer.alloc(0), 'full');
+    const uid = ch.unprotectResponse(h('CDFFBF6D34231DA2789DA9D3AB15D560 CE75E39EDBE94C2F'), 'full', { expectedLength: 7 });
+    assert.equal(uid.toString('hex').toUpperCase(), '04DE5F1EACC040');
+    assert.equal(ch.commandCounter, 1);
+  });
+
+  it('refuses the same response replayed at the next counter value', () => {
+    const ch = new Ev2SecureChannel(enc(), mac(), TI);
+    ch.protectCommand(0x51, Buffer.alloc(0), Buffer.alloc(0), 'full');
+    const answer = h('CDFFBF6D34231DA2789DA9D3AB15D560 CE75E39EDBE94C2F');
+    ch.unprotectResponse(answer, 'full', { expectedLength: 7 });
+    ch.protectCommand(0x51, Buffer.alloc(0), Buffer.alloc(0), 'full');
+    assert.throws(() => ch.unprotectResponse(answer, 'full', { expectedLength: 7 }), (e: unknown) => e instanceof DesfireError && e.code === 'integrity');
+  });
+
+  it('refuses a UID of the wrong length inside a valid MAC as card_data_invalid', () => {
+    const ch = new Ev2SecureChannel(enc(), mac(), TI);
+    ch.protectCommand(0x51, Buffer.alloc(0), Buffer.alloc(0), 'full');
+    assert.throws(
+      () => ch.unprotectResponse(h('CDFFBF6D34231DA2789DA9D3AB15D560 CE75E39EDBE94C2F'), 'full', { expectedLength: 10 }),
+      (e: unknown) => e instanceof DesfireError && e.code === 'card_data_invalid',
+    );
+  });
+});
+
+describe('padding and EV1 chaining', () => {
+  it('ISO/IEC 9797-1 method 2 always adds 1..16 bytes', () => {
+    assert.equal(padIso9797M2(Buffer.alloc(0)).toString('hex'), '80' + '00'.repeat(15));
+    assert.equal(padIso9797M2(Buffer.alloc(16, 1)).length, 32);
+    assert.equal(padIso9797M2(Buffer.alloc(15, 1)).toString('hex'), '01'.repeat(15) + '80');
+    assert.deepEqual(unpadIso9797M2(padIso9797M2(Buffer.from('abc'))), Buffer.from('abc'));
+  });
+
+  it('EV1: the CMAC IV chains, so the same response verified twice fails the second time', () => {
+    const key = h('000102030405060708090A0B0C0D0E0F');
+    const reader = new Ev1SecureChannel(Buffer.from(key));
+    // GetKeyVersion(0) in plain: the command's CMAC only moves the IV.
+    assert.equal(reader.protectCommand(0x64, Buffer.of(0), Buffer.alloc(0), 'plain').toString('hex'), '00');
+    // The card's answer 05 carries CMAC(K, IV = CMAC(K, 0, 64 00), 05 00), first 8 bytes.
+    const iv = aesCmacWithIv(key, Buffer.alloc(16), h('6400'));
+    const answer = Buffer.of(0x05);
+    const tag = aesCmacWithIv(key, iv, h('0500')).subarray(0, 8);
+    assert.deepEqual(reader.unprotectResponse(Buffer.concat([answer, tag]), 'plain'), answer);
+    assert.throws(() => reader.unprotectResponse(Buffer.concat([answer, tag]), 'plain'), (e: unknown) => e instanceof DesfireError && e.code === 'integrity');
+  });
+});
