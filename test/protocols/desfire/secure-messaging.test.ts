@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { aesCmac, aesCmacWithIv } from '../../../src/main/protocols/crypto/index.js';
+import { aesCbcEncrypt, aesCmac, aesCmacWithIv, crc32DesfireBytes } from '../../../src/main/protocols/crypto/index.js';
 import { DesfireError, Ev1SecureChannel, Ev2SecureChannel, padIso9797M2, unpadIso9797M2 } from '../../../src/main/protocols/desfire/index.js';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -67,5 +67,20 @@ describe('padding and EV1 chaining', () => {
     const tag = aesCmacWithIv(key, iv, h('0500')).subarray(0, 8);
     assert.deepEqual(reader.unprotectResponse(Buffer.concat([answer, tag]), 'plain'), answer);
     assert.throws(() => reader.unprotectResponse(Buffer.concat([answer, tag]), 'plain'), (e: unknown) => e instanceof DesfireError && e.code === 'integrity');
+  });
+
+  it('EV1: an enciphered answer padded 00.. or 80 00.. after its CRC is accepted; other padding is integrity', () => {
+    const key = h('000102030405060708090A0B0C0D0E0F');
+    const uid = h('04DE5F1EACC040');
+    for (const [pad, ok] of [['00', true], ['80', true], ['01', false]] as const) {
+      const reader = new Ev1SecureChannel(Buffer.from(key));
+      reader.protectCommand(0x51, Buffer.alloc(0), Buffer.alloc(0), 'full');
+      const iv = aesCmacWithIv(key, Buffer.alloc(16), h('51'));
+      const plain = Buffer.alloc(16);
+      Buffer.concat([uid, crc32DesfireBytes(uid, h('00')), h(pad)]).copy(plain);
+      const answer = aesCbcEncrypt(key, iv, plain);
+      if (ok) assert.deepEqual(reader.unprotectResponse(answer, 'full', { expectedLength: 7 }), uid);
+      else assert.throws(() => reader.unprotectResponse(answer, 'full', { expectedLength: 7 }), (e: unknown) => e instanceof DesfireError && e.code === 'integrity');
+    }
   });
 });

@@ -7,7 +7,8 @@
  *    MAC mode appends the first 8 tag bytes;
  *  - every successful response carries CMAC(data ‖ 00) first 8 bytes (verified here);
  *  - full mode: AES-CBC(IV) of data ‖ CRC32(cmd ‖ header ‖ data) padded with 00, the last
- *    ciphertext block becomes the IV; responses decrypt to data ‖ CRC32(data ‖ 00) ‖ 00 padding.
+ *    ciphertext block becomes the IV; responses decrypt to data ‖ CRC32(data ‖ 00) ‖ padding
+ *    (00.., or 80 00..: both are accepted, the CRC decides where the data ends).
  *
  * EV2 (MIFARE DESFire EV2 datasheet §9.1.9-9.1.10; AN12343 §5-6):
  *  - keys SesAuthENC / SesAuthMAC, 4-byte TI, 16-bit command counter CmdCtr (LE);
@@ -128,7 +129,9 @@ export class Ev1SecureChannel implements SecureChannel {
       for (const l of candidates) {
         if (l < 0 || l + 4 > plain.length || plain.length - (l + 4) >= AES_BLOCK) continue;
         const crc = crc32DesfireBytes(plain.subarray(0, l), Buffer.of(0x00));
-        const padOk = plain.subarray(l + 4).every((x) => x === 0);
+        // Padding after the CRC: 00.. (datasheet), or 80 00.. as some cards send (libfreefare accepts both).
+        const tail = plain.subarray(l + 4);
+        const padOk = tail.every((x, i) => x === 0 || (i === 0 && x === 0x80));
         if (padOk && macEqual(crc, plain.subarray(l, l + 4))) {
           this.iv = nextIv;
           return Buffer.from(plain.subarray(0, l));
