@@ -2,9 +2,9 @@
  * CTAP2 CBOR (CTAP 2.1 §8 "Message encoding"): the subset CTAP uses, in canonical form.
  *
  * Encoding goes through `cbor-x` (byte strings without tag 64, integers in their shortest
- * form) after every map has been put in the CTAP canonical order: keys sorted by the length of
- * their encoding, then bytewise (RFC 7049 §3.9), which puts integers before text and shorter
- * text first.
+ * form) after every map has been put in the CTAP canonical order (CTAP 2.1 §8 "Ctap2
+ * canonical CBOR encoding form"): by major type of the encoded key first, then shorter
+ * encoding first, then bytewise; so 10 < 100 < -1 < "z" < "aa".
  *
  * Decoding is our own bounded parser, because the input comes from a device: definite lengths
  * only, no tags, map keys integers or text without duplicates, every length checked against
@@ -20,6 +20,11 @@ export type CborMap = Map<CborKey, CborValue>;
 
 const encoder = new Encoder({ tagUint8Array: false, useRecords: false, mapsAsObjects: false, variableMapSize: true });
 
+/** CTAP canonical key order on encoded keys: major type, then length, then bytes. */
+export function canonicalOrder(a: { enc: Buffer }, b: { enc: Buffer }): number {
+  return (a.enc[0]! >> 5) - (b.enc[0]! >> 5) || a.enc.length - b.enc.length || Buffer.compare(a.enc, b.enc);
+}
+
 function prepare(v: CborValue, depth: number): unknown {
   if (depth > 16) throw new Ctap2Error('invalid_argument', 'CBOR value nested too deeply');
   if (typeof v === 'number') {
@@ -30,7 +35,7 @@ function prepare(v: CborValue, depth: number): unknown {
   if (Array.isArray(v)) return v.map((x) => prepare(x, depth + 1));
   if (v instanceof Map) {
     const entries = [...v.entries()].map(([k, val]) => ({ k, enc: encoder.encode(prepare(k, depth + 1)) as Buffer, val: prepare(val, depth + 1) }));
-    entries.sort((a, b) => a.enc.length - b.enc.length || Buffer.compare(a.enc, b.enc));
+    entries.sort(canonicalOrder);
     for (let i = 1; i < entries.length; i++) {
       if (Buffer.compare(entries[i - 1]!.enc, entries[i]!.enc) === 0) throw new Ctap2Error('invalid_argument', `duplicate CBOR map key ${String(entries[i]!.k)}`);
     }
