@@ -1,0 +1,4 @@
+export * from './clock.js';
+export * from './engine-config.js';
+export * from './session-error.js';
+export * from './session-engine.js';
