@@ -1,0 +1,207 @@
+/**
+ * `tessera desfire ...` end to end: the real binary in a child process, through the isolated
+ * pcscd, with the DESFire simulator (and the CPS simulator for the enrolment proof). Checks the
+ * stable JSON outputs and exit codes: enrolment of blank EV1/EV2 badges (random UID too), auth,
+ * read-identity, wrong master, bad MAC, no card, not a DESFire card, card pulled in the middle
+ * of the authentication, revoked badge, PIN try limit across processes.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openTestBed, type TestBed } from '../../testbed/bed.js';
+import { CpsCard } from '../../testbed/cards/cps-card.js';
+import { DesfireCard } from '../../testbed/cards/desfire-card.js';
+import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
+
+const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
+const AID = 'F51230';
+const SYSID = '5445535345524131';
+
+interface Run { code: number | null; stdout: string; stderr: string; json: Record<string, unknown> | undefined }
+
+describe('tessera desfire through the real pcscd', () => {
+  let bed: TestBed;
+  let dir: string;
+  let trust: string;
+  let kms: string;
+  let otherKms: string;
+  let register: string;
+  const badgeReader = (): string => bed.readerNames[0];
+  const cpsReader = (): string => bed.readerNames[1];
+
+  function tessera(args: string[], stdin = ''): Promise<Run> {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...bed.pcscd.env, TESSERA_LANG: 'fr' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.once('error', reject);
+      child.once('close', (code) => {
+        let json: Record<string, unknown> | undefined;
+        try { json = stdout.trim() ? (JSON.parse(stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>) : undefined; } catch { json = undefined; }
+        resolveRun({ code, stdout, stderr, json });
+      });
+      child.stdin.end(stdin);
+    });
+  }
+
+  function writeKms(path: string): void {
+    const masterKeys = [0, 1, 2, 3].map((keyNo) => ({ aid: AID, keyNo, key: randomBytes(16).toString('hex'), systemIdentifier: SYSID }));
+    writeFileSync(path, JSON.stringify({ backend: 'file', masterKeys }));
+    chmodSync(path, 0o600);
+  }
+
+  const enrolArgs = (person = 'rpps:10001234567', extra: string[] = []) => [
+    'desfire', 'enroll', '--reader', badgeReader(), '--cps-reader', cpsReader(), '--trust', trust, '--kms', kms, '--register', register,
+    '--person', person, '--name', 'Alice Durand', '--pins-stdin', '--json', ...extra,
+  ];
+
+  async function enrolled(opts: ConstructorParameters<typeof DesfireCard>[0]): Promise<{ card: DesfireCard; enrolmentId: string }> {
+    const card = new DesfireCard(opts);
+    await bed.insert(0, card);
+    const r = await tessera(enrolArgs(), '1234\n4826\n');
+    assert.equal(r.code, 0, `${r.stderr}${r.stdout}`);
+    return { card, enrolmentId: String(r.json?.['enrolmentId']) };
+  }
+
+  before(async () => {
+    bed = await openTestBed();
+    const pki = await getSharedTestPki();
+    dir = mkdtempSync(join(tmpdir(), 'tessera-desfire-cli-'));
+    trust = join(dir, 'trust.pem');
+    writeFileSync(trust, pki.caBundlePem);
+    kms = join(dir, 'kms.json');
+    otherKms = join(dir, 'other-kms.json');
+    writeKms(kms);
+    writeKms(otherKms);
+    register = join(dir, 'register.json');
+    const cert = await pki.issueCardCertificate();
+    await bed.insert(1, new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
+  });
+
+  after(async () => {
+    await bed.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('enrols a blank EV2 random-UID badge with a live CPS login, then auth and read-identity report the real UID', async () => {
+    const { card, enrolmentId } = await enrolled({ ev2: true, randomUid: true });
+    assert.match(enrolmentId, /^[0-9A-F]{32}$/);
+    const reg = JSON.parse(readFileSync(register, 'utf8')) as { enrolments: { enrolmentId: string; uid: string; enrolledBy: string; proofMeans: string }[] };
+    const rec = reg.enrolments.find((e) => e.enrolmentId === enrolmentId);
+    assert.deepEqual({ uid: rec?.uid, by: rec?.enrolledBy, means: rec?.proofMeans }, { uid: card.uid.toString('hex').toUpperCase(), by: 'rpps:10001234567', means: 'cps' });
+
+    const auth = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(auth.code, 0, auth.stderr);
+    assert.deepEqual(auth.json, {
+      ok: true, means: 'desfire', reader: badgeReader(), uid: card.uid.toString('hex').toUpperCase(), aid: AID, keyNo: 1, keyVersion: 1, authentication: 'ev2', factors: ['possession'],
+    });
+    const id = await tessera(['desfire', 'read-identity', '--reader', badgeReader(), '--kms', kms, '--register', register, '--json']);
+    assert.equal(id.code, 0, id.stderr);
+    assert.deepEqual(id.json?.['subject'], { id: 'rpps:10001234567', name: 'Alice Durand' });
+    assert.equal(id.json?.['enrolmentId'], enrolmentId);
+    assert.equal(id.json?.['enrolment'], 'valid');
+    await bed.eject(0);
+  });
+
+  it('EV1 badge: auth with EV1 AuthenticateAES; another master key gives exit 7 auth_failed', async () => {
+    const { card } = await enrolled({ ev2: false });
+    const ok = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '2', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.json?.['authentication'], 'ev1');
+    assert.equal(ok.json?.['uid'], card.uid.toString('hex').toUpperCase());
+    const bad = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', otherKms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(bad.code, 7);
+    assert.equal(bad.json?.['ok'], false);
+    assert.equal(bad.json?.['error'], 'auth_failed');
+    assert.match(bad.stderr, /Le badge n’a pas prouvé/);
+    await bed.eject(0);
+  });
+
+  it('a badge answering with a bad MAC gives exit 7 integrity', async () => {
+    const { card } = await enrolled({ ev2: true });
+    card.corruptMac = true;
+    const r = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(r.code, 7);
+    assert.equal(r.json?.['error'], 'integrity');
+    await bed.eject(0);
+  });
+
+  it('no card, or a card that is not DESFire, gives exit 6', async () => {
+    const none = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(none.code, 6, none.stderr);
+    assert.equal(none.json?.['error'], 'no_card');
+    const pki = await getSharedTestPki();
+    const cert = await pki.issueCardCertificate();
+    await bed.insert(0, new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
+    const cps = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(cps.code, 6, cps.stderr);
+    assert.equal(cps.json?.['error'], 'unsupported_card');
+    await bed.eject(0);
+  });
+
+  it('a badge pulled in the middle of the authentication is reported as card_removed', async () => {
+    const { card } = await enrolled({ ev2: true });
+    await bed.eject(0);
+    // Recognition sends 2 APDUs (FIDO select, GetVersion); the 5th after that is the 2nd frame of the key-1 authentication.
+    let seen = 0;
+    await bed.insert(0, card, { beforeApdu: () => (++seen === 2 + 6 ? 'pull' : undefined) });
+    const r = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.json?.['error'], 'card_removed', r.stderr);
+    await bed.slots[0].remove();
+  });
+
+  it('a revoked badge is refused (exit 8) although its keys authenticate', async () => {
+    const { enrolmentId } = await enrolled({ ev2: true, randomUid: true });
+    const rv = await tessera(['desfire', 'revoke', '--register', register, '--enrolment', enrolmentId, '--by', 'rpps:10005555555', '--reason', 'perdu', '--json']);
+    assert.equal(rv.code, 0, rv.stderr);
+    assert.equal(rv.json?.['known'], true);
+    const auth = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(auth.code, 0, 'the keys still authenticate');
+    const id = await tessera(['desfire', 'read-identity', '--reader', badgeReader(), '--kms', kms, '--register', register, '--json']);
+    assert.equal(id.code, 8);
+    assert.equal(id.json?.['error'], 'badge_revoked');
+    await bed.eject(0);
+  });
+
+  it('badge + PIN: the try limit holds across processes (each run is a fresh agent)', async () => {
+    await enrolled({ ev2: false, randomUid: true });
+    const login = (pin: string) => tessera(['desfire', 'pin-login', '--reader', badgeReader(), '--kms', kms, '--register', register, '--pin-stdin', '--json'], `${pin}\n`);
+    const good = await login('4826');
+    assert.equal(good.code, 0, good.stderr);
+    assert.deepEqual(good.json?.['factors'], ['possession', 'knowledge']);
+    for (const left of [4, 3, 2, 1]) {
+      const r = await login('0000');
+      assert.equal(r.code, 2);
+      assert.equal(r.json?.['retriesLeft'], left);
+    }
+    const blocked = await login('0000');
+    assert.equal(blocked.code, 3);
+    assert.equal(blocked.json?.['error'], 'pin_blocked');
+    const stillBlocked = await login('4826');
+    assert.equal(stillBlocked.code, 3);
+    assert.ok(!`${blocked.stdout}${blocked.stderr}${good.stdout}`.includes('4826'), 'the PIN is never printed');
+    await bed.eject(0);
+  });
+
+  it('enrolment is refused for another person without the operator role, and for a badge that is not blank', async () => {
+    const card = new DesfireCard({ ev2: true });
+    await bed.insert(0, card);
+    const other = await tessera(enrolArgs('rpps:10009999999'), '1234\n4826\n');
+    assert.equal(other.code, 1);
+    assert.equal(other.json?.['error'], 'enrolment_refused');
+    const asOperator = await tessera(enrolArgs('rpps:10009999999', ['--operator', 'rpps:10001234567']), '1234\n4826\n');
+    assert.equal(asOperator.code, 0, asOperator.stderr);
+    assert.equal(asOperator.json?.['enrolledBy'], 'rpps:10001234567');
+    const again = await tessera(enrolArgs(), '1234\n4826\n');
+    assert.equal(again.code, 1);
+    assert.equal(again.json?.['error'], 'badge_not_blank');
+    await bed.eject(0);
+  });
+});
