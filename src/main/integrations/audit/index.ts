@@ -1,0 +1,29 @@
+/** Audit trail: typed records, canonical JSON, SHA-256 chain, durable log, verification, forwarding. */
+export { AuditError, type AuditErrorCode } from './audit-error.js';
+export { canonicalJson, type CanonicalValue } from './canonical-json.js';
+export {
+  AUDIT_DECISIONS,
+  AUDIT_EVENTS,
+  AUDIT_FORMAT_VERSION,
+  GENESIS_HASH,
+  MAX_RECORD_LINE_BYTES,
+  SECRET_NAME,
+  auditInputFromAuthEvent,
+  checkAuditInput,
+  hashBody,
+  looksSecret,
+  parseRecordLine,
+  recordLine,
+  sealRecord,
+  type AuditDecision,
+  type AuditDetails,
+  type AuditEventKind,
+  type AuditInput,
+  type AuditRecord,
+  type AuditRecordBody,
+  type ParsedLine,
+  type SecretKeysOf,
+} from './record.js';
+export { auditFileName, DEFAULT_BASE_NAME, listAuditFiles } from './files.js';
+export { AuditLog, type AuditLogOptions, type AuditSubscriber, type RepairReport, type WrittenRecord } from './audit-log.js';
+export { verifyAuditFile, type AuditProblem, type BadRecord, type VerifyOptions, type VerifyResult } from './verify.js';
