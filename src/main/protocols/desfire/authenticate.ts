@@ -74,7 +74,11 @@ export async function authenticateAesEv1(
     const token = aesCbcEncrypt(key, ekRndB, plain);
     const ekRndA = expectFrame(await transceiveFrame(channel, CMD.ADDITIONAL_FRAME, token), SW_OK, AES_BLOCK, cmd);
     const rndARot = aesCbcDecrypt(key, token.subarray(token.length - AES_BLOCK), ekRndA);
-    checkRndA(rotateLeft(rndA), rndARot, cmd);
+    try {
+      checkRndA(rotateLeft(rndA), rndARot, cmd);
+    } finally {
+      rndARot.fill(0);
+    }
     return { channel: new Ev1SecureChannel(ev1SessionKey(rndA, rndB)) };
   } finally {
     rndA.fill(0);
@@ -113,15 +117,19 @@ export async function authenticateEv2First(
     const token = aesCbcEncrypt(key, zero, plain);
     const answer = expectFrame(await transceiveFrame(channel, CMD.ADDITIONAL_FRAME, token), SW_OK, 2 * AES_BLOCK, cmd);
     const decoded = aesCbcDecrypt(key, zero, answer);
-    checkRndA(rotateLeft(rndA), decoded.subarray(4, 20), cmd);
-    const ti = Buffer.from(decoded.subarray(0, 4));
-    const keys = ev2SessionKeys(key, rndA, rndB);
-    return {
-      channel: new Ev2SecureChannel(keys.enc, keys.mac, ti),
-      ti,
-      pdCap2: Buffer.from(decoded.subarray(20, 26)),
-      pcdCap2: Buffer.from(decoded.subarray(26, 32)),
-    };
+    try {
+      checkRndA(rotateLeft(rndA), decoded.subarray(4, 20), cmd);
+      const ti = Buffer.from(decoded.subarray(0, 4));
+      const keys = ev2SessionKeys(key, rndA, rndB);
+      return {
+        channel: new Ev2SecureChannel(keys.enc, keys.mac, ti),
+        ti,
+        pdCap2: Buffer.from(decoded.subarray(20, 26)),
+        pcdCap2: Buffer.from(decoded.subarray(26, 32)),
+      };
+    } finally {
+      decoded.fill(0);
+    }
   } finally {
     rndA.fill(0);
     rndB.fill(0);

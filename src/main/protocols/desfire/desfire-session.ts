@@ -2,8 +2,9 @@
  * A conversation with one DESFire card over a `CardChannel`: selected application,
  * authentication state and secure messaging, and the native commands Tessera uses.
  *
- * Every card error (91xx other than 00/AF) and every integrity failure drops the
- * authentication, as the card itself does; the caller authenticates again. Keys passed in are
+ * Every card error (91xx other than 00/AF), every integrity failure and every transport failure
+ * during a secured command drops the authentication, as the card itself does on errors; the
+ * caller authenticates again. Keys passed in are
  * copied where needed and never kept beyond the session; `close()` wipes the session keys.
  */
 import type { CardChannel } from '../../transports/card-channel.js';
@@ -18,7 +19,7 @@ import {
   type AccessRights,
   type CommMode,
 } from './constants.js';
-import { DesfireError, isDesfireError } from './desfire-error.js';
+import { DesfireError } from './desfire-error.js';
 import { exchangeNative, type ChainingLimits } from './frames.js';
 import type { CommandMode, ResponseMode, SecureChannel } from './secure-messaging.js';
 import { parseVersion, type DesfireVersion } from './version.js';
@@ -137,7 +138,8 @@ export class DesfireSession {
       return sm.unprotectResponse(response, o.respMode, { expectedLength: o.expectedLength });
     } catch (e) {
       // The card drops its authentication on any error; so do we, and on integrity failures.
-      if (isDesfireError(e)) this.dropAuthentication();
+      // A transport failure leaves the IV / counter state unknown: the session is over too.
+      this.dropAuthentication();
       throw e;
     }
   }

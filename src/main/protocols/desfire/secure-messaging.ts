@@ -93,7 +93,9 @@ export class Ev1SecureChannel implements SecureChannel {
   protectCommand(cmd: number, header: Buffer, data: Buffer, mode: CommandMode, extra: { ev1CrcSuffix?: Buffer } = {}): Buffer {
     if (mode === 'full' && data.length > 0) {
       const crc = crc32DesfireBytes(Buffer.of(cmd), header, data);
-      const plain = padZeros(Buffer.concat([data, crc, extra.ev1CrcSuffix ?? Buffer.alloc(0)]));
+      const joined = Buffer.concat([data, crc, extra.ev1CrcSuffix ?? Buffer.alloc(0)]);
+      const plain = padZeros(joined);
+      joined.fill(0);
       const ct = aesCbcEncrypt(this.key, this.iv, plain);
       plain.fill(0);
       this.iv = Buffer.from(ct.subarray(ct.length - AES_BLOCK));
