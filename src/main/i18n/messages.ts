@@ -4,7 +4,7 @@
  */
 export type Lang = 'fr' | 'en';
 
-type Params = { retriesLeft?: number; reader?: string; reason?: string };
+type Params = { retriesLeft?: number; reader?: string; reason?: string; file?: string; line?: number; seq?: number; count?: number; hash?: string; problem?: string };
 type Text = (p: Params) => string;
 
 /** Why a card certificate was refused, as a person reads it. */
@@ -28,6 +28,16 @@ const reasonText = (reason: string | undefined, lang: Lang, fallback: Record<Lan
 /** French takes the singular for 0 and 1, English for 1 only. */
 const plural = (n: number | undefined, one: string, many: string, lang: Lang): string =>
   `${n ?? 0} ${n === 1 || (lang === 'fr' && n === 0) ? one : many}`;
+
+/** What was found wrong in an audit log (`tessera audit verify`). */
+const AUDIT_PROBLEMS: Record<string, Record<Lang, string>> = {
+  altered: { fr: 'enregistrement modifié', en: 'record altered' },
+  removed: { fr: 'enregistrement(s) ou fichier supprimé(s)', en: 'record(s) or file removed' },
+  reordered: { fr: 'enregistrements déplacés', en: 'records reordered' },
+  inserted: { fr: 'enregistrement inséré', en: 'record inserted' },
+  malformed: { fr: 'ligne illisible', en: 'unreadable line' },
+  truncated: { fr: 'fichier tronqué', en: 'file truncated' },
+};
 
 const MESSAGES: Record<string, Record<Lang, Text>> = {
   wrong_pin: {
@@ -129,6 +139,17 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   kms_bad_input: { fr: () => 'Identifiant de badge ou d’application invalide pour la diversification.', en: () => 'Invalid badge or application identifier for key diversification.' },
   config_invalid: { fr: (p) => `Configuration invalide : ${p.reason ?? ''}`, en: (p) => `Invalid configuration: ${p.reason ?? ''}` },
   usage: { fr: (p) => `Utilisation incorrecte : ${p.reason ?? ''}`, en: (p) => `Incorrect usage: ${p.reason ?? ''}` },
+  audit_intact: {
+    fr: (p) => `Journal d’audit intact : ${plural(p.count, 'enregistrement', 'enregistrements', 'fr')}, dernière empreinte ${p.hash ?? ''}.`,
+    en: (p) => `Audit log intact: ${plural(p.count, 'record', 'records', 'en')}, last hash ${p.hash ?? ''}.`,
+  },
+  audit_tampered: {
+    fr: (p) => `Journal d’audit compromis : ${AUDIT_PROBLEMS[p.problem ?? '']?.fr ?? p.problem ?? ''} (fichier ${p.file ?? ''}, ligne ${p.line ?? 0}, séquence ${p.seq ?? 0}).`,
+    en: (p) => `Audit log tampered with: ${AUDIT_PROBLEMS[p.problem ?? '']?.en ?? p.problem ?? ''} (file ${p.file ?? ''}, line ${p.line ?? 0}, sequence ${p.seq ?? 0}).`,
+  },
+  audit_io: { fr: (p) => `Journal d’audit inaccessible : ${p.reason ?? ''}`, en: (p) => `Audit log unavailable: ${p.reason ?? ''}` },
+  audit_log_corrupt: { fr: (p) => `Journal d’audit endommagé : ${p.reason ?? ''}`, en: (p) => `Audit log damaged: ${p.reason ?? ''}` },
+  audit_record_invalid: { fr: (p) => `Enregistrement d’audit refusé : ${p.reason ?? ''}`, en: (p) => `Audit record refused: ${p.reason ?? ''}` },
   internal: { fr: (p) => `Erreur interne : ${p.reason ?? ''}`, en: (p) => `Internal error: ${p.reason ?? ''}` },
 };
 
