@@ -283,6 +283,27 @@ describe('DesfireSession against the simulator', () => {
     await rejectsWith(session.authenticateEv2First(0, KEY0), 'illegal_command');
   });
 
+  it('a transport failure during a secured command ends the session (its IV/counter state is unknown)', async () => {
+    const { session, channel } = open({ ev2: true });
+    await session.selectApplication(AID);
+    await session.authenticateEv2First(1, KEY1);
+    const original = channel.transmit.bind(channel);
+    channel.transmit = async () => {
+      throw new Error('link lost');
+    };
+    await assert.rejects(session.readData(2, 0, 4, 'mac'), /link lost/);
+    assert.equal(session.authentication, undefined);
+    channel.transmit = original;
+    await rejectsWith(session.readData(2, 0, 4, 'mac'), 'not_authenticated');
+  });
+
+  it('works with a slow card (asynchronous answers)', async () => {
+    const { session } = open({ slow: 2 });
+    await session.selectApplication(AID);
+    await session.authenticateAes(1, KEY1);
+    assert.deepEqual(await session.readData(3, 0, 70, 'full'), pattern(300, 3).subarray(0, 70));
+  });
+
   it('validates caller arguments before talking to the card', async () => {
     const { session, channel } = open();
     await rejectsWith(session.selectApplication(Buffer.alloc(2)), 'invalid_argument');
