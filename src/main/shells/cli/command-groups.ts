@@ -5,6 +5,7 @@
  * bad arguments and lets other errors through: `main.ts` reports them (stable exit codes).
  */
 import type { CliContext } from './cli-output.js';
+import { auditCommandGroup } from './commands/audit.js';
 import { fidoCommandGroup } from './commands/fido.js';
 import { desfireCommandGroup } from './commands/desfire.js';
 import { kmsCommandGroup } from './commands/kms.js';
@@ -17,4 +18,4 @@ export interface CommandGroup {
   run(ctx: CliContext, argv: readonly string[]): Promise<number>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup];
