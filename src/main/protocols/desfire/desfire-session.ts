@@ -163,6 +163,7 @@ export class DesfireSession {
   async selectApplication(aid: Buffer): Promise<void> {
     checkAid(aid);
     this.dropAuthentication();
+    this.aid = Buffer.from(PICC_AID); // until the card confirms the new selection
     const data = await exchangeNative(this.channel, CMD.SELECT_APPLICATION, aid, this.options);
     if (data.length !== 0) throw new DesfireError('card_data_invalid', 'SelectApplication answered data');
     this.aid = Buffer.from(aid);
