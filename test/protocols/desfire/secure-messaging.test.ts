@@ -83,4 +83,29 @@ describe('padding and EV1 chaining', () => {
       else assert.throws(() => reader.unprotectResponse(answer, 'full', { expectedLength: 7 }), (e: unknown) => e instanceof DesfireError && e.code === 'integrity');
     }
   });
+
+  it('EV1: without a known length, the CRC position is found (data ending in zeros included)', () => {
+    const key = h('000102030405060708090A0B0C0D0E0F');
+    for (const data of [h('01'), h('0102030405060708090A0B'), h('AA000000'), Buffer.alloc(12), Buffer.alloc(28, 0x33)]) {
+      const reader = new Ev1SecureChannel(Buffer.from(key));
+      reader.protectCommand(0xbd, Buffer.alloc(7), Buffer.alloc(0), 'plain');
+      const iv = aesCmacWithIv(key, Buffer.alloc(16), Buffer.concat([h('BD'), Buffer.alloc(7)]));
+      const joined = Buffer.concat([data, crc32DesfireBytes(data, h('00'))]);
+      const plain = Buffer.alloc(Math.ceil(joined.length / 16) * 16);
+      joined.copy(plain);
+      const out = reader.unprotectResponse(aesCbcEncrypt(key, iv, plain), 'full');
+      // A CRC that happens to verify at a shorter length than the real one is possible only when
+      // the data ends in zeros; the longest verifying candidate is tried first.
+      assert.deepEqual(out, data);
+    }
+  });
+
+  it('EV2: the command counter is bounded; a session near 0xFFFF asks for a new authentication', () => {
+    const ch = new Ev2SecureChannel(Buffer.alloc(16, 1), Buffer.alloc(16, 2), Buffer.alloc(4));
+    for (let i = 0; i < 0xffff; i++) {
+      ch.protectCommand(0x6a, Buffer.alloc(0), Buffer.alloc(0), 'plain');
+      ch.unprotectResponse(Buffer.alloc(0), 'plain');
+    }
+    assert.throws(() => ch.protectCommand(0x6a, Buffer.alloc(0), Buffer.alloc(0), 'plain'), (e: unknown) => e instanceof DesfireError && e.code === 'not_authenticated');
+  });
 });
