@@ -104,6 +104,7 @@ export async function verifyAuditFile(paths: string | readonly string[], opts: V
 
   function classify(r: AuditRecord, here: Seen, ahead: readonly AuditRecord[]): VerifyResult {
     if (r.prev === expPrev) return bad(here.file, here.line, r.seq, 'altered', `sequence ${r.seq} where ${expSeq} was expected after an intact link`);
+    if (recent.has(r.hash)) return bad(here.file, here.line, r.seq, 'inserted', 'duplicate of an earlier record');
     const back = recent.get(r.prev);
     if (back && last && back.seq < last.seq) {
       // r links to an earlier record: the ones after that record were inserted.
@@ -111,7 +112,6 @@ export async function verifyAuditFile(paths: string | readonly string[], opts: V
       const at = firstInserted ?? here;
       return bad(at.file, at.line, at.seq, 'inserted', `record(s) inserted after sequence ${back.seq}`);
     }
-    if (recent.has(r.hash)) return bad(here.file, here.line, r.seq, 'inserted', 'duplicate of an earlier record');
     if (r.seq === expSeq) {
       if (!last) return bad(here.file, here.line, r.seq, 'altered', 'first record does not start from the genesis');
       return bad(last.file, last.line, last.seq, 'altered', 'the next record does not link to this one');
