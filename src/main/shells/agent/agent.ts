@@ -4,6 +4,11 @@
  * two-factor login with the PIN from the injected PIN pad; the minimal session opens on
  * success and locks when that card leaves its reader. Every decision is reported as a record
  * (JSON-friendly, never a PIN) through `report`.
+ *
+ * With `badge` options, a DESFire badge presented to a reader is a tap (docs/desfire-badge.md
+ * §5): on a locked session it unlocks inside the EXI 14 window; when the session asks for the
+ * second factor (window expired, another person, no session) and a badge PIN pad is given, the
+ * agent runs badge + PIN (two factors). A revoked, unenrolled or failing badge never unlocks.
  */
 import { recognizeCard } from '../../means/card-recognition.js';
 import { CpsError } from '../../means/cps/cps-error.js';
@@ -12,17 +17,35 @@ import type { TrustStore } from '../../means/cps/trust-store.js';
 import { MinimalSession, type SessionState } from '../../session/minimal-session.js';
 import type { ReaderEvent, ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { isTesseraError } from '../../errors.js';
+import { BadgeError, badgePinLogin, tapBadge, type AuthMode, type BadgeKeySource, type EnrolmentRegister } from '../../means/desfire/index.js';
+import type { PcscCardChannel } from '../../transports/pcsc/pcsc-card-channel.js';
+import type { AuthEvent } from '../../means/auth-event.js';
 
 export type AgentRecord =
   | { type: 'daemon'; status: 'up' | 'down'; code?: string; retryInMs?: number }
   | { type: 'reader'; status: 'added' | 'removed'; reader: string }
   | { type: 'card'; status: 'inserted' | 'removed'; reader: string; atr?: string; cardType?: string; detail?: string }
-  | { type: 'login'; status: 'succeeded'; reader: string; means: 'cps'; factors: readonly string[]; subject: { id: string; name: string; rpps?: string }; ms: number }
+  | { type: 'login'; status: 'succeeded'; reader: string; means: 'cps' | 'desfire'; factors: readonly string[]; subject: { id: string; name: string; rpps?: string }; ms: number }
   | { type: 'login'; status: 'failed'; reader: string; code: string; retriesLeft?: number; reason?: string; detail: string }
   | { type: 'session'; state: SessionState['state']; decision: string; reason: string; subject?: string };
 
 /** The PIN pad: asks the person for the PIN of the card in `reader`. The Buffer is wiped by the login. */
 export type AgentPinPad = (reader: string, request: PinRequest) => Promise<Buffer>;
+
+/** Asks the person for the badge PIN (badge + PIN login). The Buffer is wiped by the login. */
+export type BadgePinPad = (reader: string) => Promise<Buffer>;
+
+export interface AgentBadgeOptions {
+  /** The KMS (diversified keys only). */
+  readonly keys: BadgeKeySource;
+  readonly register: EnrolmentRegister;
+  readonly aid?: Buffer;
+  readonly authMode?: AuthMode;
+  /** When given, a badge that cannot unlock by a tap asks for its PIN (badge + PIN = 2FA). */
+  readonly pinPad?: BadgePinPad;
+  /** Clock stamped on badge events (the session's clock in tests). */
+  readonly now?: () => Date;
+}
 
 export interface AgentOptions {
   readonly monitor: ReaderMonitor;
@@ -30,7 +53,13 @@ export interface AgentOptions {
   readonly pinPad: AgentPinPad;
   readonly report: (record: AgentRecord) => void;
   readonly session?: MinimalSession;
+  readonly badge?: AgentBadgeOptions;
 }
+
+/** PC/SC part 3 ATR of an ISO 14443-4 type A card without historical bytes (DESFire native). */
+const CONTACTLESS_NATIVE_ATR = Buffer.from('3B8180018080', 'hex');
+/** Session answers after which a badge PIN is worth asking (not for revoked/unknown/failing badges). */
+const PIN_WORTHY = new Set(['window_expired', 'other_person', 'not_same_means', 'no_session']);
 
 export class Agent {
   readonly session: MinimalSession;
@@ -92,8 +121,17 @@ export class Agent {
     const t0 = performance.now();
     try {
       const result = await this.opts.monitor.withCard(reader, async (ch) => {
+        // A contactless native ATR goes straight to the badge path (no probes: the tap is 7 APDUs).
+        if (this.opts.badge && atr.equals(CONTACTLESS_NATIVE_ATR)) {
+          const handled = await this.handleBadge(ch, reader, t0, true);
+          if (handled) return undefined;
+        }
         const kind = await recognizeCard(ch);
         report({ type: 'card', status: 'inserted', reader, atr: atr.toString('hex').toUpperCase(), cardType: kind.type, detail: kind.detail });
+        if (kind.type === 'desfire' && this.opts.badge) {
+          await this.handleBadge(ch, reader, t0, false);
+          return undefined;
+        }
         if (kind.type !== 'cps' || !kind.usable) return undefined;
         return cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) });
       });
@@ -115,5 +153,60 @@ export class Agent {
         detail: e instanceof Error ? e.message : String(e),
       });
     }
+  }
+
+  /**
+   * A badge in `reader`: the tap (possession), the session's EXI 14 decision, then badge + PIN
+   * when the session asks for the second factor and a badge PIN pad exists. Returns false only
+   * on the fast path when the card is not a DESFire card (the caller then recognises it).
+   */
+  private async handleBadge(ch: PcscCardChannel, reader: string, t0: number, fastPath: boolean): Promise<boolean> {
+    const badge = this.opts.badge;
+    if (!badge) return false;
+    // A tap on an open session changes nothing: no card work at all.
+    if (this.session.state.state === 'active') return true;
+    const opts = {
+      keys: badge.keys,
+      register: badge.register,
+      ...(badge.aid ? { aid: badge.aid } : {}),
+      ...(badge.authMode ? { authMode: badge.authMode } : {}),
+      ...(badge.now ? { now: badge.now } : {}),
+    };
+    let event: AuthEvent;
+    try {
+      event = (await tapBadge(ch, opts)).event;
+    } catch (e) {
+      // Not a DESFire answer at all (another contactless card with the same ATR).
+      if (fastPath && isTesseraError(e) && e.code === 'card_error') return false;
+      this.reportFailure(reader, e);
+      const refused = e instanceof BadgeError && (e.code === 'badge_revoked' || e.code === 'badge_not_enrolled') ? e.code : 'badge_auth_failed';
+      this.session.badgeTapped({ refused });
+      return true;
+    }
+    const d = this.session.badgeTapped(event);
+    if (d.decision !== 'second_factor_required' || !PIN_WORTHY.has(d.reason) || !badge.pinPad) return true;
+    try {
+      const twoFactor = await badgePinLogin(ch, await badge.pinPad(reader), opts);
+      this.opts.report({
+        type: 'login', status: 'succeeded', reader, means: 'desfire', factors: twoFactor.factors,
+        subject: { id: twoFactor.subject.id, name: twoFactor.subject.name },
+        ms: Math.round(performance.now() - t0),
+      });
+      this.session.authenticated(twoFactor);
+    } catch (e) {
+      this.reportFailure(reader, e);
+    }
+    return true;
+  }
+
+  private reportFailure(reader: string, e: unknown): void {
+    const b = e instanceof BadgeError ? e : undefined;
+    this.opts.report({
+      type: 'login', status: 'failed', reader,
+      code: isTesseraError(e) ? e.code : 'internal',
+      ...(b?.retriesLeft !== undefined ? { retriesLeft: b.retriesLeft } : {}),
+      ...(b?.reason ? { reason: b.reason } : {}),
+      detail: e instanceof Error ? e.message : String(e),
+    });
   }
 }
