@@ -66,15 +66,16 @@ export class ClientPin {
 
   /** §6.5.5.5: only when no PIN is set. */
   async setPin(newPin: Buffer): Promise<void> {
-    const ka = encapsulate(this.protocol, await this.getKeyAgreement());
     const padded = padPin(newPin);
+    let ka: { platformKey: CborMap; sharedSecret: Buffer } | undefined;
     try {
+      ka = encapsulate(this.protocol, await this.getKeyAgreement());
       const newPinEnc = this.protocol.encrypt(ka.sharedSecret, padded);
       const param = this.protocol.authenticate(ka.sharedSecret, newPinEnc);
       await this.send(CLIENT_PIN_SUBCOMMAND.setPIN, [[P.keyAgreement, ka.platformKey], [P.pinUvAuthParam, param], [P.newPinEnc, newPinEnc]]);
     } finally {
       padded.fill(0);
-      ka.sharedSecret.fill(0);
+      ka?.sharedSecret.fill(0);
     }
   }
 
@@ -82,8 +83,9 @@ export class ClientPin {
   async changePin(currentPin: Buffer, newPin: Buffer): Promise<void> {
     const padded = padPin(newPin);
     const hash = pinHash(currentPin);
-    const ka = encapsulate(this.protocol, await this.getKeyAgreement());
+    let ka: { platformKey: CborMap; sharedSecret: Buffer } | undefined;
     try {
+      ka = encapsulate(this.protocol, await this.getKeyAgreement());
       const pinHashEnc = this.protocol.encrypt(ka.sharedSecret, hash);
       const newPinEnc = this.protocol.encrypt(ka.sharedSecret, padded);
       const param = this.protocol.authenticate(ka.sharedSecret, Buffer.concat([newPinEnc, pinHashEnc]));
@@ -96,7 +98,7 @@ export class ClientPin {
     } finally {
       padded.fill(0);
       hash.fill(0);
-      ka.sharedSecret.fill(0);
+      ka?.sharedSecret.fill(0);
     }
   }
 
@@ -128,8 +130,9 @@ export class ClientPin {
 
   private async tokenWithPin(sub: number, pin: Buffer, permissions: number | undefined, rpId: string | undefined): Promise<PinUvAuthToken> {
     const hash = pinHash(pin);
-    const ka = encapsulate(this.protocol, await this.getKeyAgreement());
+    let ka: { platformKey: CborMap; sharedSecret: Buffer } | undefined;
     try {
+      ka = encapsulate(this.protocol, await this.getKeyAgreement());
       const pinHashEnc = this.protocol.encrypt(ka.sharedSecret, hash);
       const m = asAnswer(
         await this.send(sub, [[P.keyAgreement, ka.platformKey], [P.pinHashEnc, pinHashEnc], [P.permissions, permissions], [P.rpId, rpId]]),
@@ -138,7 +141,7 @@ export class ClientPin {
       return { protocol: this.protocol, token: this.decryptToken(ka.sharedSecret, m) };
     } finally {
       hash.fill(0);
-      ka.sharedSecret.fill(0);
+      ka?.sharedSecret.fill(0);
     }
   }
 
