@@ -164,6 +164,19 @@ describe('CTAP2 client against the simulator', () => {
     assert.equal(await statusOf(makeCredential(timeout.dev, { clientDataHash: randomBytes(32), rp: { id: RP }, user: { id: Buffer.from('u') }, algorithms: [-7], pinUvAuth: t3 })), CTAP_STATUS.CTAP2_ERR_USER_ACTION_TIMEOUT);
   });
 
+  it('slow key: keepalives "processing" first, then the answer; an abort cancels the request', async () => {
+    const slow = setup({ pin: '1234', processingDelayMs: 90 });
+    const seen: string[] = [];
+    const dev = new Ctap2Device(slow.transport, { onKeepalive: (s) => seen.push(s) });
+    const info = await getInfo(dev);
+    assert.equal(info.options['clientPin'], true);
+    assert.ok(seen.length >= 2 && seen.every((s) => s === 'processing'));
+    const abort = new AbortController();
+    const pending = getInfo(dev, { signal: abort.signal });
+    abort.abort();
+    await assert.rejects(pending, { code: 'cancelled' });
+  });
+
   it('getNextAssertion walks the other matching credentials', async () => {
     const { dev } = setup({ pin: '1234' });
     const cp = ClientPin.forInfo(dev, await getInfo(dev));

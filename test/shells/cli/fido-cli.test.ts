@@ -141,6 +141,19 @@ describe('tessera fido over UDP (CTAPHID)', () => {
     assert.match(t.stderr, /Touchez votre clé/);
   });
 
+  it('on-key biometrics with --uv: exit 0, possession + inherence; a slow key (keepalives) still answers', async () => {
+    const k = await key({ builtInUv: true, pinSupport: false, processingDelayMs: 150 });
+    const store = join(dir, `store-${n++}.json`);
+    await enrollFidoKey(new InProcessCtapTransport(k.sim.handler), { personEvent: cpsEvent(), personId: USER, verification: { kind: 'builtin' }, store: new JsonFileEnrolmentStore(store) });
+    const r = await tessera(['fido', 'verify', '--device', k.uri, '--user', USER, '--uv', '--store', store, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json?.['factors'], ['possession', 'inherence']);
+    const info = await tessera(['fido', 'info', '--device', k.uri, '--json']);
+    assert.equal(info.json?.['builtInUv'], 'configured');
+    assert.equal(info.json?.['pin'], 'unsupported');
+    assert.equal(info.json?.['usable'], true);
+  });
+
   it('no device at the URI: exit 6', async () => {
     const store = join(dir, 'none.json');
     const r = await tessera(['fido', 'verify', '--device', 'udp:127.0.0.1:9?listen=0', '--user', USER, '--pin-stdin', '--store', store, '--json'], '1234\n');

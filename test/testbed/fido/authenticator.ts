@@ -36,6 +36,8 @@ export interface SimAuthenticatorOptions {
   userPresence?: 'granted' | 'denied' | 'timeout';
   /** Wait this long asking for a touch (keepalive user-presence-needed) before the answer. */
   touchDelayMs?: number;
+  /** Slow key: every command first spends this long "processing" (keepalive processing), then answers. */
+  processingDelayMs?: number;
   /** Sign something else than authData ‖ clientDataHash in assertions. */
   wrongSignature?: boolean;
   /** Counter going backwards between assertions, as a cloned key would. */
@@ -171,6 +173,16 @@ export class SimAuthenticator {
         let decoded: unknown;
         try { decoded = enc.decode(request.subarray(1)); } catch { return Buffer.from([ST.INVALID_CBOR]); }
         params = map(decoded, 'parameters');
+      }
+      if (this.opts.processingDelayMs) {
+        const t0 = process.hrtime.bigint();
+        const end = Date.now() + this.opts.processingDelayMs;
+        while (Date.now() < end && !ctx.signal.aborted) {
+          ctx.keepalive('processing');
+          await new Promise((r) => setTimeout(r, Math.min(40, Math.max(1, end - Date.now()))));
+        }
+        waited += process.hrtime.bigint() - t0;
+        if (ctx.signal.aborted) return Buffer.from([ST.KEEPALIVE_CANCEL]);
       }
       const answer = await this.dispatch(request[0]!, params ?? new Map(), waitTouch);
       return answer === undefined ? Buffer.from([ST.OK]) : Buffer.concat([Buffer.from([ST.OK]), Buffer.from(enc.encode(answer) as Uint8Array)]);
