@@ -83,6 +83,13 @@ describe('FIDO2 means', () => {
     assert.deepEqual(event.factors, ['possession', 'inherence']);
   });
 
+  it('a CTAP 2.0 key (getPinToken, no permissions) enrols and verifies with its PIN', async () => {
+    const { t, sim, store } = await enrolled({ pin: '1234', ctap20: true, pinProtocols: [1] });
+    const { event } = await verifyFidoKey(t, { personId: PERSON, verification: withPin(), store });
+    assert.deepEqual(event.factors, ['possession', 'knowledge']);
+    assert.ok(sim.commandsSeen.includes(0x06));
+  });
+
   it('refuses enrolment without a recent 2FA event of the same person', async () => {
     const d = device({ pin: '1234' });
     const store = newStore();

@@ -53,6 +53,8 @@ export interface SimAuthenticatorOptions {
   aaguid?: Buffer;
   /** Apply the "3 consecutive wrong PINs need a power cycle" rule (default true). */
   threeStrikes?: boolean;
+  /** A CTAP 2.0 key: FIDO_2_0 only, getPinToken only (no permissions tokens). */
+  ctap20?: boolean;
 }
 
 type Req = Map<unknown, unknown>;
@@ -223,11 +225,11 @@ export class SimAuthenticator {
     const options = new Map<string, boolean>([['rk', true], ['up', true], ['plat', false]]);
     if (this.opts.pinSupport !== false) options.set('clientPin', this.pinIsSet);
     if (this.opts.builtInUv) options.set('uv', true);
-    if (this.opts.pinSupport !== false || this.opts.builtInUv) options.set('pinUvAuthToken', true);
+    if ((this.opts.pinSupport !== false || this.opts.builtInUv) && !this.opts.ctap20) options.set('pinUvAuthToken', true);
     options.set('makeCredUvNotRqd', false);
     const algs = this.opts.algorithms ?? [-7, -8];
     return new Map<number, unknown>([
-      [0x01, ['FIDO_2_0', 'FIDO_2_1']],
+      [0x01, this.opts.ctap20 ? ['FIDO_2_0'] : ['FIDO_2_0', 'FIDO_2_1']],
       [0x03, this.aaguid],
       [0x04, options],
       [0x05, 1200],
@@ -246,6 +248,7 @@ export class SimAuthenticator {
     if (this.opts.pinSupport === false && !this.opts.builtInUv) return fail(ST.INVALID_COMMAND, 'no clientPIN');
     const proto = this.protocolOf(p, 0x01);
     const sub = int(p.get(0x02), 'subCommand');
+    if (this.opts.ctap20 && sub > 0x05) fail(ST.INVALID_SUBCOMMAND, 'CTAP 2.0 key');
     switch (sub) {
       case 0x01: return new Map<number, unknown>([[0x03, this.pinRetries], [0x04, false]]);
       case 0x02: return new Map<number, unknown>([[0x01, proto.getPublicKey()]]);
