@@ -170,7 +170,7 @@ describe('CTAP2 client against the simulator', () => {
     const dev = new Ctap2Device(slow.transport, { onKeepalive: (s) => seen.push(s) });
     const info = await getInfo(dev);
     assert.equal(info.options['clientPin'], true);
-    assert.ok(seen.length >= 2 && seen.every((s) => s === 'processing'));
+    assert.ok(seen.length >= 1 && seen.every((s) => s === 'processing'));
     const abort = new AbortController();
     const pending = getInfo(dev, { signal: abort.signal });
     abort.abort();
