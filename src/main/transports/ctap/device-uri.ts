@@ -72,6 +72,7 @@ function parseUdp(uri: string, rest: string): DeviceUri {
     if (c < 0) throw invalid(uri, 'expected udp:<host>:<port>');
     host = address.slice(0, c);
     portText = address.slice(c + 1);
+    if (host.length === 0) throw invalid(uri, 'empty host');
     if (host.includes(':')) throw invalid(uri, 'IPv6 hosts go in brackets: udp:[::1]:8111');
     if (!/^[A-Za-z0-9.-]+$/.test(host)) throw invalid(uri, `${JSON.stringify(host)} is not a host name or IPv4 address`);
   }
