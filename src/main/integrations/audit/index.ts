@@ -27,3 +27,19 @@ export {
 export { auditFileName, DEFAULT_BASE_NAME, listAuditFiles } from './files.js';
 export { AuditLog, type AuditLogOptions, type AuditSubscriber, type RepairReport, type WrittenRecord } from './audit-log.js';
 export { verifyAuditFile, type AuditProblem, type BadRecord, type VerifyOptions, type VerifyResult } from './verify.js';
+export { AuditSpool, type SpoolOptions, type SpoolWarning, type SpoolWarningCode, type SpooledRecord } from './spool.js';
+export { AuditForwarder, type ForwarderOptions, type ForwarderState } from './forwarder.js';
+export type { AuditSink } from './sinks/sink.js';
+export { HttpCollectorSink, type HttpSinkOptions } from './sinks/http-sink.js';
+export { SyslogSink, formatSyslog5424, syslogSeverity, type SyslogOptions } from './sinks/syslog-sink.js';
+export {
+  WindowsEventLogSink,
+  eventCreateCommand,
+  writeEventLogCommand,
+  windowsEventType,
+  WINDOWS_EVENT_IDS,
+  MESSAGE_ENV,
+  type WindowsEventCommand,
+  type WindowsEventOptions,
+  type WindowsEventType,
+} from './sinks/windows-event-sink.js';

@@ -1,0 +1,152 @@
+/**
+ * Forwards audit records off the workstation through one sink, in order, at least once, from a
+ * durable local queue (AuditSpool). While the destination is unreachable records accumulate in
+ * the queue (bounded) and sending retries with exponential back-off; when it is back they go in
+ * their original order. Each record carries its hash, the idempotency key the collector
+ * deduplicates on.
+ *
+ * Attached to an AuditLog, records are queued (fsync'd) before the log's `append()` resolves.
+ */
+import type { AuditLog, WrittenRecord } from './audit-log.js';
+import { AuditSpool, type SpoolWarning } from './spool.js';
+import type { AuditSink } from './sinks/sink.js';
+import type { AuditRecord } from './record.js';
+
+export interface ForwarderOptions {
+  readonly sink: AuditSink;
+  /** Folder of the queue files (created 0700). */
+  readonly spoolDir: string;
+  /** Queue bound in bytes (default 64 MiB). */
+  readonly maxSpoolBytes?: number;
+  /** First retry delay (ms, default 500) and the ceiling it doubles up to (default 60 s). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Records sent between two acknowledgements written to disk (default 32). */
+  readonly batch?: number;
+  readonly onWarning?: (w: SpoolWarning | { readonly code: 'audit_forward_failing'; readonly message: string }) => void;
+  /** Told after each record the sink took. */
+  readonly onDelivered?: (record: AuditRecord) => void;
+}
+
+export interface ForwarderState {
+  readonly sink: string;
+  readonly pendingBytes: number;
+  readonly consecutiveFailures: number;
+  readonly lastError: string | undefined;
+  readonly delivered: number;
+}
+
+export class AuditForwarder {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private idleSleep = false;
+  private failures = 0;
+  private lastError: string | undefined;
+  private delivered = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  private constructor(
+    private readonly opts: ForwarderOptions,
+    private readonly spool: AuditSpool,
+  ) {}
+
+  static async open(opts: ForwarderOptions): Promise<AuditForwarder> {
+    const spool = await AuditSpool.open({ dir: opts.spoolDir, name: opts.sink.name, ...(opts.maxSpoolBytes !== undefined ? { maxBytes: opts.maxSpoolBytes } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
+    return new AuditForwarder(opts, spool);
+  }
+
+  /** Queues every record the log writes from now on (before its append resolves). */
+  attach(log: AuditLog): () => void {
+    return log.subscribe((written) => this.enqueue(written));
+  }
+
+  /** Queues records durably and wakes the sender. */
+  async enqueue(written: readonly WrittenRecord[]): Promise<void> {
+    await this.spool.enqueue(written);
+    if (this.idleSleep) this.wake?.();
+  }
+
+  get state(): ForwarderState {
+    return { sink: this.opts.sink.name, pendingBytes: this.spool.pendingBytes, consecutiveFailures: this.failures, lastError: this.lastError, delivered: this.delivered };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Resolves once the queue is empty (everything queued so far was delivered). */
+  async idle(): Promise<void> {
+    if (this.spool.pendingBytes === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops sending (the queue stays on disk) and closes the sink. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.spool.close();
+    await this.opts.sink.close();
+  }
+
+  private async run(): Promise<void> {
+    const batch = this.opts.batch ?? 32;
+    const initial = this.opts.backoff?.initialMs ?? 500;
+    const ceiling = this.opts.backoff?.maxMs ?? 60_000;
+    while (this.running) {
+      const items = await this.spool.peek(batch);
+      if (items.length === 0) {
+        for (const w of this.idleWaiters.splice(0)) w();
+        this.idleSleep = true;
+        await this.sleep(ceiling);
+        this.idleSleep = false;
+        continue;
+      }
+      let sent: { end: number; hash: string } | undefined;
+      let failed = false;
+      for (const item of items) {
+        if (!this.running) break;
+        try {
+          await this.opts.sink.send(item.record, item.line);
+        } catch (e) {
+          failed = true;
+          this.failures += 1;
+          this.lastError = e instanceof Error ? e.message : String(e);
+          if (this.failures === 1 || this.failures % 20 === 0) {
+            const w = { code: 'audit_forward_failing' as const, message: `audit forwarding to ${this.opts.sink.name} failing (${this.failures} attempt(s)): ${this.lastError}; records kept in the local queue` };
+            if (this.opts.onWarning) this.opts.onWarning(w);
+            else process.emitWarning(w.message, { code: w.code });
+          }
+          break;
+        }
+        this.failures = 0;
+        this.lastError = undefined;
+        this.delivered += 1;
+        sent = { end: item.end, hash: item.record.hash };
+        this.opts.onDelivered?.(item.record);
+      }
+      if (sent) await this.spool.ack(sent.end, sent.hash);
+      if (failed && this.running) {
+        const delay = Math.min(ceiling, initial * 2 ** Math.min(this.failures - 1, 30));
+        await this.sleep(delay * (0.8 + Math.random() * 0.4));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
+
