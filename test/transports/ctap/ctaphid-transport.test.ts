@@ -31,8 +31,9 @@ class ScriptedDevice implements HidReportDevice {
 
   async write(report: Buffer): Promise<void> {
     assert.equal(report.length, 64, 'host writes 64-byte reports');
-    this.written.push(Buffer.from(report));
-    setImmediate(() => this.onWrite(report));
+    const copy = Buffer.from(report);
+    this.written.push(copy);
+    setImmediate(() => this.onWrite(copy));
   }
 
   onReport(cb: (r: Buffer) => void): () => void {

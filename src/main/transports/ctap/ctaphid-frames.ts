@@ -149,6 +149,7 @@ export class MessageAssembler {
     this.nextSeq++;
     if (this.received < this.total) return { kind: 'partial' };
     const message = { kind: 'message' as const, cmd: this.cmd, data: Buffer.concat(this.chunks) };
+    for (const chunk of this.chunks) chunk.fill(0);
     this.reset();
     return message;
   }

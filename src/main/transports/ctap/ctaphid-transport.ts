@@ -296,14 +296,20 @@ export class CtapHidTransport implements CtapTransport {
     await drain.promise.catch(() => undefined);
   }
 
+  /** Writes one message; the report copies are wiped once written (requests carry PIN material). */
   private async writeMessage(cid: number, cmd: number, data: Buffer): Promise<void> {
-    for (const report of encodeMessage(cid, cmd, data)) {
-      if (this.failure) throw this.failure;
-      try {
-        await this.device.write(report);
-      } catch (e) {
-        throw asTransportError(e);
+    const reports = encodeMessage(cid, cmd, data);
+    try {
+      for (const report of reports) {
+        if (this.failure) throw this.failure;
+        try {
+          await this.device.write(report);
+        } catch (e) {
+          throw asTransportError(e);
+        }
       }
+    } finally {
+      for (const report of reports) report.fill(0);
     }
   }
 

@@ -182,6 +182,8 @@ export class NodeHidReportDevice implements HidReportDevice {
       written = this.handle.kind === 'async' ? await this.handle.h.write(out) : this.handle.h.write(out);
     } catch (e) {
       throw await this.classifyWriteFailure(e);
+    } finally {
+      out.fill(0); // requests carry PIN material
     }
     if (written < 0) throw await this.classifyWriteFailure(new Error(`write returned ${written}`));
   }
