@@ -93,6 +93,7 @@ export class CtapHidDeviceSim {
   private readonly channels = new Set<number>();
   private assembly: Assembly | undefined;
   private running: Running | undefined;
+  private lock: { cid: number; until: number } | undefined;
   private closed = false;
   /** Count of WINK commands received (for tests). */
   winks = 0;
@@ -144,6 +145,7 @@ export class CtapHidDeviceSim {
       }
       return; // CANCEL has no answer of its own
     }
+    if (this.lock && this.lock.cid !== cid && Date.now() < this.lock.until) return this.error(cid, HidErr.CHANNEL_BUSY);
     if (this.assembly) {
       if (this.assembly.cid === cid) {
         // A new init packet while this channel's message is incomplete.
@@ -240,8 +242,16 @@ export class CtapHidDeviceSim {
       case HidCmd.CBOR:
         if (data.length === 0) return this.error(cid, HidErr.INVALID_LEN);
         return this.runCbor(cid, data);
+      case HidCmd.LOCK: {
+        // Exclusive use of the device by this channel for 0..10 s (0 releases).
+        if (data.length !== 1) return this.error(cid, HidErr.INVALID_LEN);
+        const seconds = data[0] ?? 0;
+        if (seconds > 10) return this.error(cid, HidErr.INVALID_PAR);
+        this.lock = seconds === 0 ? undefined : { cid, until: Date.now() + seconds * 1000 };
+        return this.sendMessage(cid, HidCmd.LOCK, Buffer.alloc(0));
+      }
       default:
-        // MSG (no U2F: NMSG capability), LOCK and anything unknown.
+        // MSG (no U2F: NMSG capability), KEEPALIVE/ERROR (device-to-host only) and anything unknown.
         return this.error(cid, HidErr.INVALID_CMD);
     }
   }
