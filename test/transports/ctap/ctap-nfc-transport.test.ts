@@ -80,6 +80,21 @@ describe('CTAP over PC/SC through the real pcscd', () => {
     }
   });
 
+  it('without a monitor, openCtapDevice runs its own and stops it on close', async () => {
+    await bed.insert(0, new NfcFidoCard({ handler: echo }));
+    try {
+      const t = await openCtapDevice(`pcsc:${reader}`);
+      try {
+        assert.deepEqual(await t.cbor(Buffer.from([0x04])), Buffer.from([0x00, 0x04]));
+      } finally {
+        await t.close();
+      }
+      await monitor.withCard(reader, async () => undefined); // released
+    } finally {
+      await bed.eject(0);
+    }
+  });
+
   it('extended-length APDUs: one APDU each way', async () => {
     const card = new NfcFidoCard({ handler: echo });
     await bed.insert(0, card);

@@ -113,6 +113,12 @@ function fakeNodeHid(world: FakeHidWorld, kind: 'async' | 'sync'): NodeHidModule
 const isCode = (code: string) => (e: unknown): boolean => e instanceof CtapTransportError && e.code === code;
 
 describe('node-hid report device (fake node-hid module)', () => {
+  it('the real node-hid module loads and enumerates (no FIDO key on the test machines)', async () => {
+    const list = await listFidoDevices();
+    assert.ok(Array.isArray(list));
+    for (const d of list) assert.match(d.uri, /^hid:./);
+  });
+
   it('lists FIDO interfaces only: usage page 0xF1D0, usage 1, with a path', async () => {
     const world = new FakeHidWorld();
     const list = await listFidoDevices(world.module('async'));

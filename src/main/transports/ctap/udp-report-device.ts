@@ -17,6 +17,12 @@ export interface UdpReportDeviceOptions {
   readonly listenPort?: number;
 }
 
+/** Listen on loopback for a loopback device (the simulator case), on every interface otherwise. */
+function localAddressFor(host: string): string {
+  if (host === 'localhost' || host.startsWith('127.') || host === '::1') return host;
+  return host.includes(':') ? '::' : '0.0.0.0';
+}
+
 export class UdpReportDevice implements HidReportDevice {
   private readonly reportListeners = new Set<(report: Buffer) => void>();
   private readonly errorListeners = new Set<(error: CtapTransportError) => void>();
@@ -43,7 +49,7 @@ export class UdpReportDevice implements HidReportDevice {
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
-        socket.bind(opts.listenPort ?? 7112, host, () => {
+        socket.bind(opts.listenPort ?? 7112, localAddressFor(host), () => {
           socket.off('error', reject);
           resolve();
         });
