@@ -111,7 +111,7 @@ describe('audit forwarding to an HTTP collector', () => {
     const warnings: string[] = [];
     const fwd = await AuditForwarder.open({ sink: new HttpCollectorSink({ url: `http://127.0.0.1:${port}/audit`, timeoutMs: 2000 }), spoolDir, backoff: fast, batch: 4, onWarning: (w) => warnings.push(w.code) });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
-    fwd.attach(log);
+    await fwd.attach(log);
     fwd.start();
     const written: AuditRecord[] = [];
     for (let i = 0; i < 15; i++) written.push(await log.append(sampleInput(i)));
@@ -140,7 +140,7 @@ describe('audit forwarding to an HTTP collector', () => {
     const url = `http://127.0.0.1:${port}/audit`;
     const first = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
-    first.attach(log);
+    await first.attach(log);
     first.start();
     const written: AuditRecord[] = [];
     for (let i = 0; i < 8; i++) written.push(await log.append(sampleInput(i)));
@@ -161,13 +161,49 @@ describe('audit forwarding to an HTTP collector', () => {
     await collector.close();
   });
 
+  it('catch-up: records that reached the log but not the queue (crash between the two fsyncs) are queued on attach', async () => {
+    const { logDir, spoolDir } = dirs();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/audit`;
+    const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01', maxFileBytes: 1500 });
+    const first = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    const detach = await first.attach(log);
+    const written: AuditRecord[] = [];
+    for (let i = 0; i < 4; i++) written.push(await log.append(sampleInput(i)));
+    detach();
+    await first.stop();
+    // the agent "crashed" after these reached the log but before the queue took them
+    for (let i = 4; i < 12; i++) written.push(await log.append(sampleInput(i)));
+    const rotations = (await log.files()).length - 1;
+    assert.ok(rotations >= 2, 'the missed records span several files');
+    const collector = new Collector();
+    await collector.listen(port);
+    const second = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    await second.attach(log);
+    second.start();
+    written.push(await log.append(sampleInput(12)));
+    await second.idle();
+    const all = await (async () => {
+      const { verifyAuditFile } = await import('../../../src/main/integrations/audit/index.js');
+      const v = await verifyAuditFile(await log.files());
+      assert.ok(v.ok);
+      return v.records;
+    })();
+    assert.equal(collector.stored.length, all, 'every record of the log, rotation records included, reached the collector');
+    assert.deepEqual(collector.stored.map((r) => r.seq), Array.from({ length: all }, (_, i) => i + 1));
+    for (const w of written) assert.ok(collector.keys.has(w.hash));
+    await second.stop();
+    await log.close();
+    await collector.close();
+  });
+
   it('the queue is bounded: when full, records stay in the local log and a warning counts them', async () => {
     const { logDir, spoolDir } = dirs();
     const port = await freePort();
     const warnings: SpoolWarning[] = [];
     const fwd = await AuditForwarder.open({ sink: new HttpCollectorSink({ url: `http://127.0.0.1:${port}/` }), spoolDir, maxSpoolBytes: 2048, backoff: fast, onWarning: (w) => { if (w.code !== 'audit_forward_failing') warnings.push(w as SpoolWarning); } });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
-    fwd.attach(log);
+    await fwd.attach(log);
     for (let i = 0; i < 12; i++) await log.append(sampleInput(i));
     assert.equal(log.lastSeq, 12, 'every record is in the local log');
     assert.ok(fwd.state.pendingBytes <= 2048);
@@ -210,7 +246,7 @@ describe('audit forwarding to syslog (RFC 5424)', () => {
     server.on('message', (m) => got.push(m.toString('utf8')));
     const fwd = await AuditForwarder.open({ sink: new SyslogSink({ host: '127.0.0.1', port: server.address().port, protocol: 'udp' }), spoolDir, backoff: fast });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
-    fwd.attach(log);
+    await fwd.attach(log);
     fwd.start();
     const written: AuditRecord[] = [];
     for (let i = 0; i < 4; i++) written.push(await log.append(sampleInput(i)));
@@ -227,7 +263,7 @@ describe('audit forwarding to syslog (RFC 5424)', () => {
     const port = await freePort();
     const fwd = await AuditForwarder.open({ sink: new SyslogSink({ host: '127.0.0.1', port, protocol: 'tcp' }), spoolDir, backoff: fast });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
-    fwd.attach(log);
+    await fwd.attach(log);
     fwd.start();
     const written: AuditRecord[] = [];
     for (let i = 0; i < 3; i++) written.push(await log.append(sampleInput(i)));

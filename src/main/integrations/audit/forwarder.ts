@@ -10,7 +10,8 @@
 import type { AuditLog, WrittenRecord } from './audit-log.js';
 import { AuditSpool, type SpoolWarning } from './spool.js';
 import type { AuditSink } from './sinks/sink.js';
-import type { AuditRecord } from './record.js';
+import { MAX_RECORD_LINE_BYTES, parseRecordLine, type AuditRecord } from './record.js';
+import { readLines } from './line-reader.js';
 
 export interface ForwarderOptions {
   readonly sink: AuditSink;
@@ -22,7 +23,7 @@ export interface ForwarderOptions {
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Records sent between two acknowledgements written to disk (default 32). */
   readonly batch?: number;
-  readonly onWarning?: (w: SpoolWarning | { readonly code: 'audit_forward_failing'; readonly message: string }) => void;
+  readonly onWarning?: (w: SpoolWarning | { readonly code: 'audit_forward_failing' | 'audit_forward_gap'; readonly message: string }) => void;
   /** Told after each record the sink took. */
   readonly onDelivered?: (record: AuditRecord) => void;
 }
@@ -55,9 +56,49 @@ export class AuditForwarder {
     return new AuditForwarder(opts, spool);
   }
 
-  /** Queues every record the log writes from now on (before its append resolves). */
-  attach(log: AuditLog): () => void {
+  /**
+   * Queues every record the log writes from now on (before its append resolves), after catching
+   * up: records the log holds after the last one this queue ever took (a crash between the log's
+   * fsync and the queue's, or records dropped while the queue was full) are queued first.
+   * Call before the first append.
+   */
+  async attach(log: AuditLog): Promise<() => void> {
+    await this.catchUp(log);
     return log.subscribe((written) => this.enqueue(written));
+  }
+
+  private async catchUp(log: AuditLog): Promise<void> {
+    const from = this.spool.lastQueuedHash;
+    if (from === undefined || from === log.lastHash) return;
+    const files = await log.files();
+    for (let i = files.length - 1; i >= 0; i--) {
+      if (!(await fileHolds(files[i] as string, from))) continue;
+      let found = false;
+      let chunk: WrittenRecord[] = [];
+      for (const file of files.slice(i)) {
+        for await (const l of readLines(file, MAX_RECORD_LINE_BYTES)) {
+          const p = l.complete && l.text !== undefined ? parseRecordLine(l.text) : undefined;
+          if (!p?.ok) continue;
+          if (!found) {
+            found = p.record.hash === from;
+            continue;
+          }
+          chunk.push({ record: p.record, line: `${l.text as string}\n` });
+          if (chunk.length >= 256) {
+            await this.spool.enqueue(chunk);
+            chunk = [];
+          }
+        }
+      }
+      if (chunk.length > 0) await this.spool.enqueue(chunk);
+      return;
+    }
+    this.warn({ code: 'audit_forward_gap', message: `audit forwarding to ${this.opts.sink.name}: the last queued record is no longer in the local log; records in between may not have been forwarded` });
+  }
+
+  private warn(w: { readonly code: 'audit_forward_failing' | 'audit_forward_gap'; readonly message: string }): void {
+    if (this.opts.onWarning) this.opts.onWarning(w);
+    else process.emitWarning(w.message, { code: w.code });
   }
 
   /** Queues records durably and wakes the sender. */
@@ -115,9 +156,7 @@ export class AuditForwarder {
           this.failures += 1;
           this.lastError = e instanceof Error ? e.message : String(e);
           if (this.failures === 1 || this.failures % 20 === 0) {
-            const w = { code: 'audit_forward_failing' as const, message: `audit forwarding to ${this.opts.sink.name} failing (${this.failures} attempt(s)): ${this.lastError}; records kept in the local queue` };
-            if (this.opts.onWarning) this.opts.onWarning(w);
-            else process.emitWarning(w.message, { code: w.code });
+            this.warn({ code: 'audit_forward_failing', message: `audit forwarding to ${this.opts.sink.name} failing (${this.failures} attempt(s)): ${this.lastError}; records kept in the local queue` });
           }
           break;
         }
@@ -150,3 +189,10 @@ export class AuditForwarder {
   }
 }
 
+
+async function fileHolds(file: string, hash: string): Promise<boolean> {
+  for await (const l of readLines(file, MAX_RECORD_LINE_BYTES)) {
+    if (l.text?.includes(`"hash":"${hash}"`)) return true;
+  }
+  return false;
+}

@@ -49,17 +49,19 @@ export class AuditSpool {
   private lock: Promise<unknown> = Promise.resolve();
   private dropped = 0;
   private highWarned = false;
+  private lastQueued: string | undefined;
 
   private constructor(
     private readonly opts: Required<Omit<SpoolOptions, 'onWarning'>> & Pick<SpoolOptions, 'onWarning'>,
     private fh: FileHandle,
     private readonly spoolPath: string,
     private readonly ackPath: string,
-    state: { size: number; acked: number; hash: string | undefined },
+    state: { size: number; acked: number; hash: string | undefined; lastQueued: string | undefined },
   ) {
     this.size = state.size;
     this.acked = state.acked;
     this.lastAckedHash = state.hash;
+    this.lastQueued = state.lastQueued ?? state.hash;
   }
 
   static async open(options: SpoolOptions): Promise<AuditSpool> {
@@ -74,12 +76,18 @@ export class AuditSpool {
     const size = (await fh.stat()).size;
     const ack = await readAck(ackPath);
     const acked = await locateAck(spoolPath, size, ack);
-    return new AuditSpool(opts, fh, spoolPath, ackPath, { size, acked, hash: ack?.hash });
+    const lastQueued = await lastLineHash(fh, size);
+    return new AuditSpool(opts, fh, spoolPath, ackPath, { size, acked, hash: ack?.hash, lastQueued });
   }
 
   /** Bytes queued and not yet acknowledged. */
   get pendingBytes(): number {
     return this.size - this.acked;
+  }
+
+  /** Hash of the last record ever queued (kept across delivery and restarts); undefined for a new queue. */
+  get lastQueuedHash(): string | undefined {
+    return this.lastQueued;
   }
 
   /** Appends records (fsync'd before it resolves); records beyond the bound are not queued. */
@@ -88,18 +96,21 @@ export class AuditSpool {
       const take: string[] = [];
       let bytes = 0;
       let refused = 0;
+      let last: string | undefined;
       for (const w of records) {
         const len = Buffer.byteLength(w.line);
-        if (this.size - this.acked + bytes + len > this.opts.maxBytes) refused += 1;
+        if (refused > 0 || this.size - this.acked + bytes + len > this.opts.maxBytes) refused += 1;
         else {
           take.push(w.line);
           bytes += len;
+          last = w.record.hash;
         }
       }
       if (take.length > 0) {
         await this.fh.write(take.join(''));
         await this.fh.sync();
         this.size += bytes;
+        this.lastQueued = last;
         if (this.dropped > 0 && refused === 0) {
           this.warn({ code: 'audit_spool_resumed', message: `audit forwarding queue ${this.opts.name} accepts records again; ${this.dropped} record(s) were not queued and exist only in the local audit log`, dropped: this.dropped });
           this.dropped = 0;
@@ -212,6 +223,18 @@ export class AuditSpool {
     this.lock = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Hash of the last complete record line of the spool, if any. */
+async function lastLineHash(fh: FileHandle, size: number): Promise<string | undefined> {
+  if (size === 0) return undefined;
+  const len = Math.min(size, 2 * MAX_RECORD_LINE_BYTES);
+  const buf = Buffer.alloc(len);
+  await fh.read(buf, 0, len, size - len);
+  const end = buf.lastIndexOf(0x0a);
+  if (end < 0) return undefined;
+  const p = parseRecordLine(buf.subarray(buf.lastIndexOf(0x0a, end - 1) + 1, end).toString('utf8'));
+  return p.ok ? p.record.hash : undefined;
 }
 
 async function chmodDir(dir: string): Promise<void> {
