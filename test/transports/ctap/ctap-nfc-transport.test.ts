@@ -136,13 +136,24 @@ describe('CTAP over PC/SC through the real pcscd', () => {
     }
   });
 
-  it('abort while polling: cancelled', async () => {
-    await bed.insert(0, new NfcFidoCard({ handler: (_r, ctx) => new Promise((_res, rej) => ctx.signal.addEventListener('abort', () => rej(new Error('x')))), pollWindowMs: 30 }));
+  it('abort while polling: cancelled; the next request re-selects the applet, which ends the abandoned one', async () => {
+    let abandonedSawAbort = false;
+    const card = new NfcFidoCard({
+      handler: (r, ctx) => r[0] === 0x04
+        ? echo(r, ctx)
+        : new Promise((_res, rej) => ctx.signal.addEventListener('abort', () => { abandonedSawAbort = true; rej(new Error('x')); })),
+      pollWindowMs: 30,
+    });
+    await bed.insert(0, card);
     try {
       const t = await openCtapDevice(`pcsc:${reader}`, { monitor });
       try {
         const ac = new AbortController();
         await assert.rejects(t.cbor(Buffer.from([0x01]), { signal: ac.signal, onKeepalive: () => ac.abort() }), isCode('cancelled'));
+        const before = card.log.length;
+        assert.deepEqual(await t.cbor(Buffer.from([0x04])), Buffer.from([0x00, 0x04]));
+        assert.equal(card.log[before]?.subarray(0, 4).toString('hex'), '00a40400', 'SELECT first');
+        assert.equal(abandonedSawAbort, true);
       } finally {
         await t.close();
       }

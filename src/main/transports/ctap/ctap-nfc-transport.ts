@@ -10,7 +10,8 @@
  * - Answers: `9000` done; `61xx` more data, fetched with GET RESPONSE (`00 C0 00 00 xx`);
  *   `9100` a status update whose one data byte is the keepalive status (01 processing,
  *   02 user presence needed), answered with NFCCTAP_GETRESPONSE (`80 11 00 00`) until done.
- * - NFC has no CANCEL: an aborted or timed-out request stops polling and rejects; the
+ * - NFC has no CANCEL: an aborted or timed-out request stops polling and rejects; the next
+ *   request first SELECTs the applet again, which ends the abandoned operation, and the
  *   connection's owner resets the card on release (`ReaderMonitor.withCard`).
  *
  * APDUs are built here rather than through the ISO 7816 protocol layer, which sits above the
@@ -73,6 +74,7 @@ export class CtapNfcTransport implements CtapTransport {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private broken: CtapTransportError | undefined;
+  private reselect = false;
 
   private constructor(private readonly channel: CardChannel, readonly version: string, private readonly opts: CtapNfcTransportOptions) {
     this.uri = opts.uri ?? `pcsc:${channel.readerName}`;
@@ -80,10 +82,9 @@ export class CtapNfcTransport implements CtapTransport {
 
   /** SELECTs the FIDO applet; a card without it is `nfc_select_failed`. */
   static async open(channel: CardChannel, opts: CtapNfcTransportOptions = {}): Promise<CtapNfcTransport> {
-    const select = Buffer.concat([Buffer.from([0x00, 0xa4, 0x04, 0x00, FIDO_AID.length]), FIDO_AID, Buffer.from([0x00])]);
     let r: Response;
     try {
-      r = splitResponse(await channel.transmit(select));
+      r = splitResponse(await channel.transmit(selectApdu()));
     } catch (e) {
       throw toTransportError(e, 'SELECT FIDO');
     }
@@ -118,6 +119,21 @@ export class CtapNfcTransport implements CtapTransport {
     }
     if (opts.signal?.aborted) throw new CtapTransportError('cancelled', 'request cancelled before it was sent');
     const deadline = Date.now() + (opts.timeoutMs ?? this.opts.defaultTimeoutMs ?? 30_000);
+    try {
+      if (this.reselect) {
+        // The previous request was abandoned mid-operation: selecting the applet again ends it.
+        const r = await this.transmit(selectApdu(), opts.signal, deadline);
+        if (r.sw !== SW_OK) throw new CtapTransportError('nfc_select_failed', `SELECT of the FIDO AID refused on re-selection: SW=${swHex(r.sw)}`, { sw: r.sw });
+        this.reselect = false;
+      }
+      return await this.run(request, opts, deadline);
+    } catch (e) {
+      if (e instanceof CtapTransportError && (e.code === 'cancelled' || e.code === 'timeout')) this.reselect = true;
+      throw e;
+    }
+  }
+
+  private async run(request: Buffer, opts: CtapRequestOptions, deadline: number): Promise<Buffer> {
     let r = await this.sendMessage(request, opts.signal, deadline);
     const parts: Buffer[] = [];
     let total = 0;
@@ -193,8 +209,9 @@ export class CtapNfcTransport implements CtapTransport {
       const err = toTransportError(e, 'CTAP APDU');
       // An APDU still in flight leaves the card mid-command: this connection cannot be reused.
       if (err.code === 'timeout' || err.code === 'cancelled') {
+        // The APDU stays in flight; the channel serialises commands, so the re-selection that
+        // starts the next request waits for (or times out on) its answer.
         sent.catch(() => undefined);
-        this.broken = new CtapTransportError('closed', `${this.uri}: a command was abandoned mid-flight; reopen the device`);
       } else if (err.code === 'device_removed') {
         this.fail(err);
       }
@@ -222,6 +239,10 @@ export class CtapNfcTransport implements CtapTransport {
     this.broken ??= e;
     return e;
   }
+}
+
+function selectApdu(): Buffer {
+  return Buffer.concat([Buffer.from([0x00, 0xa4, 0x04, 0x00, FIDO_AID.length]), FIDO_AID, Buffer.from([0x00])]);
 }
 
 function splitResponse(raw: Buffer): Response {
