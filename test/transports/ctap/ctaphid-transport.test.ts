@@ -280,6 +280,19 @@ describe('CTAPHID transport: transactions', () => {
     await assert.rejects(t.wink(), isCode('not_supported'));
   });
 
+  it('MSG (CTAP1) goes out as CTAPHID_MSG when the device has U2F, and is refused under NMSG', async () => {
+    const u2f = new ScriptedDevice();
+    u2f.onWrite = (r) => {
+      if (u2f.answerInit(r, 0x05)) return;
+      if (r[4] === 0x83) u2f.send(r.readUInt32BE(0), CTAPHID_CMD.MSG, Buffer.from('9000', 'hex'));
+    };
+    const t = await open(u2f);
+    assert.deepEqual(await t.msg(Buffer.from('00030000', 'hex')), Buffer.from('9000', 'hex'));
+    assert.equal(u2f.commands(CTAPHID_CMD.MSG).length, 1);
+    const fido2Only = await open(new ScriptedDevice());
+    await assert.rejects(fido2Only.msg(Buffer.from('00030000', 'hex')), isCode('not_supported'));
+  });
+
   it('close rejects later requests with closed and closes the device', async () => {
     const dev = cborDevice(() => undefined);
     const t = await open(dev);
