@@ -240,7 +240,7 @@ export class SessionEngine {
 
   /** Keyboard/mouse activity of the person in front: restarts the idle timer. */
   activity(): void {
-    this.catchUp('idle_timeout');
+    this.catchUp('window_timer', 'idle_timeout');
     const s = this.front();
     if (s?.state === 'active' && this.config.idleLockMs !== undefined) {
       this.idleDeadline = this.clock.now() + this.config.idleLockMs;
