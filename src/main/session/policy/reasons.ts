@@ -55,7 +55,6 @@ export const SESSION_REASONS = [
   'session.no_session',
   'session.removed_during_authentication',
   'session.authentication_failed',
-  'session.authentication_in_progress',
 ] as const;
 
 export type RieReason = (typeof RIE_REASONS)[number];
