@@ -90,6 +90,14 @@ interface PersonSession {
 
 type Draft = Omit<Decision, 'at' | 'workstation'>;
 
+/** The engine's state at one instant (for `RecordedSessionEngine`'s rollback). Opaque. */
+export interface EngineSnapshot {
+  readonly sessions: readonly PersonSession[];
+  readonly foreground: string | undefined;
+  readonly pending: { since: number; reader?: string; means?: MeansKind } | undefined;
+  readonly idleDeadline: number | undefined;
+}
+
 const freezeDate = (t: number): Date => new Date(t);
 
 export class SessionEngine {
@@ -104,6 +112,9 @@ export class SessionEngine {
   private readonly listeners = new Set<DecisionListener>();
   private readonly errorListeners = new Set<(e: unknown) => void>();
   private disposed = false;
+  private held = 0;
+  private deferredTick = false;
+  private preGrant: EngineSnapshot | undefined;
 
   constructor(opts: SessionEngineOptions) {
     this.config = resolveEngineConfig(opts.config);
@@ -246,6 +257,53 @@ export class SessionEngine {
       this.idleDeadline = this.clock.now() + this.config.idleLockMs;
       this.reschedule();
     }
+  }
+
+  // ── transaction support (RecordedSessionEngine) ────────────────────────────────────────
+
+  /**
+   * While held, timer-driven decisions wait (they run at `release()`), so the state between a
+   * decision and its asynchronous recording is only changed by the caller holding the engine.
+   */
+  hold(): void {
+    this.held++;
+  }
+
+  release(): void {
+    if (this.held > 0) this.held--;
+    if (this.held === 0 && this.deferredTick) {
+      this.deferredTick = false;
+      this.tick();
+    }
+  }
+
+  /**
+   * The state just before the last permissive decision (open, unlock, switch_user) took
+   * effect, and forgets it. `restore()` of it undoes that decision only: in one call, the
+   * permissive decision is always the last one.
+   */
+  takePreGrantSnapshot(): EngineSnapshot | undefined {
+    const s = this.preGrant;
+    this.preGrant = undefined;
+    return s;
+  }
+
+  restore(snap: EngineSnapshot): void {
+    this.sessions.clear();
+    for (const x of snap.sessions) this.sessions.set(x.subject.id, { ...x });
+    this.foreground = snap.foreground;
+    this.pending = snap.pending;
+    this.idleDeadline = snap.idleDeadline;
+    this.reschedule();
+  }
+
+  private snapshot(): EngineSnapshot {
+    return {
+      sessions: [...this.sessions.values()].map((x) => ({ ...x })),
+      foreground: this.foreground,
+      pending: this.pending,
+      idleDeadline: this.idleDeadline,
+    };
   }
 
   // ── read-only view ───────────────────────────────────────────────────────────────────────
@@ -498,6 +556,7 @@ export class SessionEngine {
       this.reschedule();
       throw new SessionError('decision_not_recorded', `decision ${d.decision} (${d.reason}) was not recorded: it did not take effect`, { cause: failure });
     }
+    if (permissive) this.preGrant = this.snapshot();
     apply();
     this.reschedule();
     if (failed) this.reportError(new SessionError('decision_not_recorded', `decision ${d.decision} (${d.reason}) took effect but was not recorded`, { cause: failure }));
@@ -514,9 +573,18 @@ export class SessionEngine {
     }
   }
 
+  private tick(): void {
+    try {
+      this.catchUp('window_timer', 'idle_timeout');
+    } catch (e) {
+      this.reportError(e);
+    }
+    this.reschedule();
+  }
+
   /** One timer at the next instant something is due (a window end, the idle deadline). */
   private reschedule(): void {
-    if (this.disposed) return;
+    if (this.disposed || this.deferredTick) return;
     let next = Infinity;
     for (const s of this.sessions.values()) if (s.state !== 'expired') next = Math.min(next, s.anchor.windowEnd);
     if (this.front()?.state === 'active' && this.idleDeadline !== undefined) next = Math.min(next, this.idleDeadline);
@@ -527,12 +595,11 @@ export class SessionEngine {
     const handle = this.clock.at(next, () => {
       if (this.timer?.handle !== handle) return;
       this.timer = undefined;
-      try {
-        this.catchUp('window_timer', 'idle_timeout');
-      } catch (e) {
-        this.reportError(e);
+      if (this.held > 0) {
+        this.deferredTick = true;
+        return;
       }
-      this.reschedule();
+      this.tick();
     });
     this.timer = { at: next, handle };
   }
