@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../../src/main/config/config.js';
+import type { AuthEvent } from '../../../src/main/means/auth-event.js';
 import { SessionEngine } from '../../../src/main/session/engine/session-engine.js';
 import { SessionError } from '../../../src/main/session/engine/session-error.js';
 import { ManualClock } from '../../../src/main/session/engine/clock.js';
@@ -53,6 +54,18 @@ describe('opening and the visible window', () => {
       assert.equal(d.reason, reason);
       assert.equal(h.engine.status().state, 'signed_out');
     }
+  });
+
+  it('a malformed event is refused without claiming a means, and changes nothing', () => {
+    const h = harness();
+    h.engine.authenticate(cpsPin(ALICE, T0));
+    const d = h.engine.authenticate({ ...cpsPin(BOB, T0), proof: { kind: 'x509' } } as unknown as AuthEvent);
+    assert.equal(d.decision, 'refuse');
+    assert.equal(d.reason, 'rie.inconsistent_event');
+    assert.equal(d.person, BOB.id);
+    assert.equal(d.means, undefined);
+    assert.equal(h.engine.status().current?.person.id, ALICE.id);
+    assert.equal(h.engine.status().state, 'active');
   });
 
   it('a FIDO2 fallback is recorded as such in the decision and the session', () => {

@@ -5,6 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import type { Factor } from '../../../src/main/means/auth-event.js';
 import { classify, classifyPresentation, provenFactors } from '../../../src/main/session/policy/classify.js';
 import { presentationOf, type Presentation } from '../../../src/main/session/policy/presentation.js';
 import { DOMAIN_TABLE_ROWS, RIE_RULES } from '../../../src/main/session/policy/rie-rules.js';
@@ -184,5 +186,55 @@ describe('coherence: events whose factors contradict their proof are refused', (
     const b = presentationOf(tap(ALICE, T0, null));
     assert.equal(b.meansRef, undefined);
     assert.equal(b.reader, 'Lecteur sans contact 00 01');
+  });
+});
+
+describe('classification is total: malformed or random input is refused, never a crash', () => {
+  it('malformed events from outside the process', () => {
+    const bad: unknown[] = [
+      null, 42, 'cps', {}, { means: 'cps' },
+      { ...cpsPin(ALICE, T0), means: 'nfc' },
+      { ...cpsPin(ALICE, T0), subject: null },
+      { ...cpsPin(ALICE, T0), subject: { id: '' } },
+      { ...cpsPin(ALICE, T0), at: 'yesterday' },
+      { ...cpsPin(ALICE, T0), at: new Date(Number.NaN) },
+      { ...cpsPin(ALICE, T0), factors: 'possession' },
+      { ...cpsPin(ALICE, T0), factors: ['possession', 'telepathy'] },
+      { ...cpsPin(ALICE, T0), proof: { kind: 'x509' } },
+      { ...cpsPin(ALICE, T0), proof: undefined },
+      { ...uidOnly(ALICE, T0, 'pin'), possession: 'uid' },
+    ];
+    for (const b of bad) {
+      const c = classify(b as Presentation);
+      assert.equal(c.classification, 'refused', JSON.stringify(b));
+      assert.equal(c.reason, 'rie.inconsistent_event');
+      assert.equal(c.malformed, true);
+    }
+  });
+
+  it('random presentations: two_factor exactly when a table rule grants it to two proven distinct factors', () => {
+    const factor = fc.constantFrom<Factor>('possession', 'knowledge', 'inherence');
+    fc.assert(
+      fc.property(
+        fc.constantFrom('cps' as const, 'desfire' as const, 'fido2' as const),
+        fc.constantFrom('card_signature' as const, 'badge_crypto' as const, 'badge_uid_only' as const, 'fido_assertion' as const),
+        fc.constantFrom('pin' as const, 'session_password' as const, 'biometrics' as const, 'user_presence' as const, 'none' as const),
+        fc.array(factor, { maxLength: 4 }),
+        (means, possession, verification, factors) => {
+          const p: Presentation = { means, possession, verification, factors, subject: ALICE, at: new Date(T0) };
+          const c = classify(p);
+          assert.ok(isReasonCode(c.reason));
+          if (c.classification === 'two_factor') {
+            assert.ok(possession !== 'badge_uid_only');
+            assert.deepEqual([...new Set(factors)].sort(), provenFactors(p).sort());
+            assert.equal(factors.length, 2);
+            assert.ok(factors.includes('possession'));
+          }
+          if (possession === 'badge_uid_only') assert.equal(c.classification, 'refused');
+          if (c.classification === 'single_factor_reidentification_candidate') assert.deepEqual(factors, ['possession']);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -358,6 +358,7 @@ export class SessionEngine {
 
   private authFields(c: RieClassification): Pick<Draft, 'person' | 'rpps' | 'means' | 'factors' | 'classification' | 'fallback' | 'reader'> {
     const p = c.presentation;
+    if (c.malformed) return { person: p.subject.id, classification: c.classification };
     return {
       person: p.subject.id,
       ...(p.subject.rpps ? { rpps: p.subject.rpps } : {}),

@@ -15,6 +15,8 @@ export interface RieClassification {
   /** The rule that decided (undefined for inconsistent or unmatched presentations). */
   readonly rule?: RieRule;
   readonly presentation: Presentation;
+  /** The input was not a well-formed event: only `presentation.subject.id` is meaningful. */
+  readonly malformed?: true;
 }
 
 const PROOF_OF_MEANS: Record<Presentation['means'], readonly Presentation['possession'][]> = {
@@ -66,7 +68,46 @@ export function classifyPresentation(p: Presentation, rules: readonly RieRule[] 
   return { classification: 'refused', reason: 'rie.no_matching_rule', presentation: p };
 }
 
+const MEANS = new Set<string>(['cps', 'desfire', 'fido2']);
+const FACTORS = new Set<string>(['possession', 'knowledge', 'inherence']);
+const PROOFS = new Set<string>(['card-signature', 'desfire-mutual-auth', 'fido2-assertion']);
+const POSSESSIONS = new Set<string>(['card_signature', 'badge_crypto', 'badge_uid_only', 'fido_assertion']);
+const VERIFICATIONS = new Set<string>(['pin', 'session_password', 'biometrics', 'user_presence', 'none']);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/**
+ * Events may reach the session layer from outside the process later (control channel, IPC):
+ * whatever their shape, the answer is a refusal, never a crash.
+ */
+function wellFormed(input: unknown): boolean {
+  if (!isObject(input)) return false;
+  const subject = input['subject'];
+  const at = input['at'];
+  const factors = input['factors'];
+  if (typeof input['means'] !== 'string' || !MEANS.has(input['means'])) return false;
+  if (!isObject(subject) || typeof subject['id'] !== 'string' || subject['id'] === '') return false;
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) return false;
+  if (!Array.isArray(factors) || factors.length > 3 || !factors.every((f) => typeof f === 'string' && FACTORS.has(f))) return false;
+  if ('possession' in input || 'verification' in input) {
+    return typeof input['possession'] === 'string' && POSSESSIONS.has(input['possession']) && typeof input['verification'] === 'string' && VERIFICATIONS.has(input['verification']);
+  }
+  const proof = input['proof'];
+  return isObject(proof) && typeof proof['kind'] === 'string' && PROOFS.has(proof['kind']);
+}
+
+/** A presentation to carry a malformed input's refusal: only the fields that were usable. */
+function refusedShape(input: unknown): Presentation {
+  const o = isObject(input) ? input : {};
+  const subject = isObject(o['subject']) && typeof o['subject']['id'] === 'string' && o['subject']['id'] !== '' ? o['subject']['id'] : 'unknown';
+  const means = typeof o['means'] === 'string' && MEANS.has(o['means']) ? (o['means'] as Presentation['means']) : 'cps';
+  return { means, possession: 'badge_uid_only', verification: 'none', factors: [], subject: { id: subject, name: '' }, at: new Date(0) };
+}
+
 /** Classifies an `AuthEvent` (through `presentationOf`) or a ready presentation. */
 export function classify(input: AuthEvent | Presentation, detail?: PresentationDetail): RieClassification {
+  if (!wellFormed(input)) return { classification: 'refused', reason: 'rie.inconsistent_event', presentation: refusedShape(input), malformed: true };
   return classifyPresentation(isPresentation(input) ? input : presentationOf(input, detail));
 }
