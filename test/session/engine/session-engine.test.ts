@@ -351,10 +351,13 @@ describe('re-identification refused by the register', () => {
 
   it('the badge means\' own refusals', () => {
     const h = locked();
-    assert.deepEqual([h.engine.badgeTapped({ refused: 'badge_revoked' }), h.engine.badgeTapped({ refused: 'badge_not_enrolled' })].map((d) => `${d.decision}/${d.reason}/${d.detail}`), [
+    const ds = (['badge_revoked', 'badge_not_enrolled', 'badge_auth_failed'] as const).map((refused) => h.engine.badgeTapped({ refused }));
+    assert.deepEqual(ds.map((d) => `${d.decision}/${d.reason}/${d.detail}`), [
       'refuse/exi14.means_revoked/badge_revoked',
       'require_second_factor/exi14.means_not_registered/badge_not_enrolled',
+      'refuse/session.authentication_failed/badge_auth_failed',
     ]);
+    assert.equal(h.engine.status().state, 'locked');
   });
 
   it('a badge bound to another means than the 2FA\'s → not_same_means', () => {

@@ -176,11 +176,16 @@ export class SessionEngine {
 
   /** A badge was tapped: the single-factor event, or the refusal of the badge means. */
   badgeTapped(tap: AuthEvent | Presentation | BadgeTapRefusal): Decision {
-    if ('refused' in tap) {
+    if (typeof tap === 'object' && tap !== null && 'refused' in tap) {
       this.catchUp('badge_tap');
-      const reason = tap.refused === 'badge_revoked' ? 'exi14.means_revoked' : 'exi14.means_not_registered';
+      const reader = tap.reader !== undefined ? { reader: tap.reader } : {};
+      // The badge did not prove its key (a clone, a foreign badge): a failed authentication.
+      if (tap.refused === 'badge_auth_failed') {
+        return this.commitOne({ decision: 'refuse', reason: 'session.authentication_failed', event: 'badge_tap', means: 'desfire', detail: tap.refused, ...reader }, () => undefined, false);
+      }
+      const revoked = tap.refused === 'badge_revoked';
       return this.commitOne(
-        { decision: tap.refused === 'badge_revoked' ? 'refuse' : 'require_second_factor', reason, event: 'badge_tap', means: 'desfire', detail: tap.refused, ...(tap.reader !== undefined ? { reader: tap.reader } : {}) },
+        { decision: revoked ? 'refuse' : 'require_second_factor', reason: revoked ? 'exi14.means_revoked' : 'exi14.means_not_registered', event: 'badge_tap', means: 'desfire', detail: tap.refused, ...reader },
         () => undefined,
         false,
       );
