@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../../src/main/config/config.js';
 import type { AuthEvent } from '../../../src/main/means/auth-event.js';
+import type { PowerEvents } from '../../../src/shared/power-events.js';
 import { SessionEngine } from '../../../src/main/session/engine/session-engine.js';
 import { SessionError } from '../../../src/main/session/engine/session-error.js';
 import { ManualClock } from '../../../src/main/session/engine/clock.js';
@@ -420,6 +421,18 @@ describe('OS events, sleep and idle', () => {
     h.engine.badgeTapped(tap(ALICE, T0));
     assert.equal(h.engine.osUserSwitched().reason, 'session.os_user_switch');
     assert.equal(h.engine.status().current?.lockReason, 'session.os_user_switch');
+  });
+
+  it('the engine is the PowerEvents sink the Electron shell forwards to', () => {
+    const h = harness({ exi14WindowMs: HOUR });
+    const power: PowerEvents = h.engine;
+    h.engine.authenticate(cpsPin(ALICE, T0));
+    power.screenLocked();
+    assert.equal(h.engine.status().current?.lockReason, 'session.os_lock');
+    power.suspending();
+    h.clock.jump(T0 + 2 * HOUR);
+    power.resumed();
+    assert.equal(h.engine.status().state, 'expired');
   });
 
   it('idle lock after exactly the idle time without activity; activity restarts it', () => {
