@@ -27,6 +27,7 @@ describe('opening and the visible window', () => {
     assert.equal(d.rpps, ALICE.rpps);
     assert.equal(d.means, 'cps');
     assert.deepEqual(d.factors, ['possession', 'knowledge']);
+    assert.deepEqual(d.meansRef, { kind: 'cps', id: 'a1'.repeat(32) });
     assert.equal(d.classification, 'two_factor');
     assert.equal(d.workstation, 'local');
     assert.equal(d.at.getTime(), T0);

@@ -361,13 +361,14 @@ export class SessionEngine {
     return { person: s.subject.id, ...(s.subject.rpps ? { rpps: s.subject.rpps } : {}), windowEnd: freezeDate(s.anchor.windowEnd) };
   }
 
-  private authFields(c: RieClassification): Pick<Draft, 'person' | 'rpps' | 'means' | 'factors' | 'classification' | 'fallback' | 'reader'> {
+  private authFields(c: RieClassification): Pick<Draft, 'person' | 'rpps' | 'means' | 'meansRef' | 'factors' | 'classification' | 'fallback' | 'reader'> {
     const p = c.presentation;
     if (c.malformed) return { person: p.subject.id, classification: c.classification };
     return {
       person: p.subject.id,
       ...(p.subject.rpps ? { rpps: p.subject.rpps } : {}),
       means: p.means,
+      ...(p.meansRef ? { meansRef: Object.freeze({ kind: p.meansRef.kind, id: p.meansRef.id }) } : {}),
       factors: Object.freeze([...p.factors]),
       classification: c.classification,
       ...(p.fallback ? { fallback: true } : {}),

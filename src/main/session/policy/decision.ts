@@ -4,6 +4,7 @@
  * factors, person, decision and reason. Never a PIN, key or token.
  */
 import type { Factor, MeansKind } from '../../means/auth-event.js';
+import type { MeansRef } from './means-ref.js';
 import type { Classification } from './rie-rules.js';
 import type { ReasonCode } from './reasons.js';
 
@@ -38,6 +39,11 @@ export interface Decision {
   /** Means and factors of the authentication that led to it, when there was one. */
   readonly means?: MeansKind;
   readonly factors?: readonly Factor[];
+  /**
+   * The registered means used (certificate SHA-256, badge enrolment id, FIDO2 credential id):
+   * public identifiers, for the auditor's "which card, which badge, which key".
+   */
+  readonly meansRef?: MeansRef;
   /** What the RIE table made of the authentication. */
   readonly classification?: Classification;
   /** The RIE rule reason when `reason` is not itself the rule (re-identification, switch). */
