@@ -4,7 +4,7 @@
  */
 export type Lang = 'fr' | 'en';
 
-type Params = { retriesLeft?: number; reader?: string; reason?: string; file?: string; line?: number; seq?: number; count?: number; hash?: string; problem?: string };
+type Params = { retriesLeft?: number; reader?: string; reason?: string; file?: string; line?: number; seq?: number; count?: number; hash?: string; problem?: string; field?: string; allowed?: string; source?: string };
 type Text = (p: Params) => string;
 
 /** Why a card certificate was refused, as a person reads it. */
@@ -187,6 +187,33 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   'session.no_session': { fr: () => 'Aucune session ouverte.', en: () => 'No open session.' },
   'session.removed_during_authentication': { fr: () => 'Carte retirée pendant l’authentification : recommencez.', en: () => 'Card removed during authentication: start again.' },
   'session.authentication_failed': { fr: () => 'Échec de l’authentification.', en: () => 'Authentication failed.' },
+  // Configuration (src/main/config): one sentence per kind of problem, naming the field and what is allowed.
+  'config.unknown_key': { fr: (p) => `${p.field ?? ''} : réglage inconnu (admis : ${p.allowed ?? ''})`, en: (p) => `${p.field ?? ''}: unknown setting (allowed: ${p.allowed ?? ''})` },
+  'config.wrong_type': { fr: (p) => `${p.field ?? ''} : type incorrect (attendu : ${p.allowed ?? ''})`, en: (p) => `${p.field ?? ''}: wrong type (expected: ${p.allowed ?? ''})` },
+  'config.out_of_range': { fr: (p) => `${p.field ?? ''} : valeur hors limites (admis : ${p.allowed ?? ''})`, en: (p) => `${p.field ?? ''}: value out of range (allowed: ${p.allowed ?? ''})` },
+  'config.not_allowed': { fr: (p) => `${p.field ?? ''} : valeur non admise (admis : ${p.allowed ?? ''})`, en: (p) => `${p.field ?? ''}: value not allowed (allowed: ${p.allowed ?? ''})` },
+  'config.insecure_url': {
+    fr: (p) => `${p.field ?? ''} : adresse non sécurisée (admis : ${p.allowed ?? ''})`,
+    en: (p) => `${p.field ?? ''}: insecure address (allowed: ${p.allowed ?? ''})`,
+  },
+  'config.insecure_file': {
+    fr: (p) => `${p.field ?? ''} : fichier ${p.file ?? ''} modifiable par d’autres utilisateurs, refusé (admis : ${p.allowed ?? ''})`,
+    en: (p) => `${p.field ?? ''}: file ${p.file ?? ''} writable by other users, refused (allowed: ${p.allowed ?? ''})`,
+  },
+  'config.unreadable': { fr: (p) => `${p.file ?? ''} : fichier de configuration illisible (${p.reason ?? ''})`, en: (p) => `${p.file ?? ''}: configuration file unreadable (${p.reason ?? ''})` },
+  'config.not_json': { fr: (p) => `${p.file ?? ''} : JSON invalide (${p.reason ?? ''})`, en: (p) => `${p.file ?? ''}: not valid JSON (${p.reason ?? ''})` },
+  'config.bad_source': { fr: (p) => `${p.file ?? ''} : politique illisible (${p.reason ?? ''})`, en: (p) => `${p.file ?? ''}: unreadable policy (${p.reason ?? ''})` },
+  'config.user_setting_ignored': {
+    fr: (p) => `Réglage utilisateur ${p.field ?? ''} ignoré : ${p.reason === 'user_settings_disabled' ? 'les réglages utilisateur sont désactivés par l’établissement' : 'ce réglage est fixé par l’établissement'}.`,
+    en: (p) => `User setting ${p.field ?? ''} ignored: ${p.reason === 'user_settings_disabled' ? 'user settings are disabled by the establishment' : 'this setting is set by the establishment'}.`,
+  },
+  // Local control channel (src/main/integrations/control).
+  agent_not_running: { fr: (p) => `aucun agent Tessera en cours d'exécution (${p.file ?? ''})`, en: (p) => `no Tessera agent running (${p.file ?? ''})` },
+  control_refused: { fr: (p) => `Accès refusé au canal de contrôle de l’agent (${p.file ?? ''}).`, en: (p) => `Access to the agent’s control channel refused (${p.file ?? ''}).` },
+  control_insecure_path: { fr: (p) => `Canal de contrôle refusé : ${p.reason ?? ''}`, en: (p) => `Control channel refused: ${p.reason ?? ''}` },
+  control_protocol: { fr: (p) => `Réponse illisible de l’agent : ${p.reason ?? ''}`, en: (p) => `Unreadable answer from the agent: ${p.reason ?? ''}` },
+  control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
+  control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },
   internal: { fr: (p) => `Erreur interne : ${p.reason ?? ''}`, en: (p) => `Internal error: ${p.reason ?? ''}` },
 };
 
