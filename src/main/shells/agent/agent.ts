@@ -120,12 +120,9 @@ export class Agent {
     const report = this.opts.report;
     const t0 = performance.now();
     try {
+      // A contactless native ATR goes straight to the badge path (no probes: the tap is 7 APDUs).
+      if (this.opts.badge && atr.equals(CONTACTLESS_NATIVE_ATR) && (await this.tapFastPath(reader, t0))) return;
       const result = await this.opts.monitor.withCard(reader, async (ch) => {
-        // A contactless native ATR goes straight to the badge path (no probes: the tap is 7 APDUs).
-        if (this.opts.badge && atr.equals(CONTACTLESS_NATIVE_ATR)) {
-          const handled = await this.handleBadge(ch, reader, t0, true);
-          if (handled) return undefined;
-        }
         const kind = await recognizeCard(ch);
         report({ type: 'card', status: 'inserted', reader, atr: atr.toString('hex').toUpperCase(), cardType: kind.type, detail: kind.detail });
         if (kind.type === 'desfire' && this.opts.badge) {
@@ -152,6 +149,24 @@ export class Agent {
         ...(err?.reason ? { reason: err.reason } : {}),
         detail: e instanceof Error ? e.message : String(e),
       });
+    }
+  }
+
+  /**
+   * The badge path on its own connection, released WITHOUT a card reset: a badge leaves the
+   * field right after the tap, and a reset racing with that removal can leave the PC/SC
+   * disconnect pending (the reader then stays busy for the agent). Leaving the card is safe
+   * here: its authenticated state is bound to session keys that only this agent held, and
+   * they are wiped. Returns false when the card is not a DESFire badge (recognition follows).
+   */
+  private async tapFastPath(reader: string, t0: number): Promise<boolean> {
+    const ch = await this.opts.monitor.connect(reader);
+    let handled = false;
+    try {
+      handled = await this.handleBadge(ch, reader, t0, true);
+      return handled;
+    } finally {
+      await ch.close(handled ? 'leave' : 'reset');
     }
   }
 

@@ -1,0 +1,272 @@
+/**
+ * Tap-to-unlock benchmark (EXI 14): latency from "badge present" (pcscd reports the card to
+ * the agent's reader monitor) to "session unlocked" (the minimal session's `unlocked`
+ * decision), through the real headless agent, pcscd, vpcd and the DESFire EV2 simulator
+ * (random UID, enrolled with diversified keys, file KMS, JSON enrolment register).
+ *
+ * In the same run, the floor: raw APDU round trips through the `@pokusew/pcsclite` addon +
+ * pcscd + vpcd to the same simulated card (no agent code on the path) × the APDUs one tap
+ * needs, plus the time the simulated card itself computes during a tap. Target: p50 < 1.5 ×
+ * floor. Step breakdown from the card's side: the arrival time of each APDU at the card splits
+ * the tap into connect, select, UID discovery, GetCardUID, key-1 authentication, identity
+ * read and decision (answer of the last APDU → unlocked).
+ *
+ *   ./scripts/testnet.sh node --enable-source-maps build/scripts/bench/tap-unlock.js [--runs N (>= 100, default 150)] [--out bench-results/tap-unlock.json]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from '../../src/main/shells/agent/agent.js';
+import { TrustStore } from '../../src/main/means/cps/trust-store.js';
+import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js';
+import { MinimalSession } from '../../src/main/session/minimal-session.js';
+import { enrolBlankBadge, JsonEnrolmentRegister, type BadgeKeySource } from '../../src/main/means/desfire/index.js';
+import { FileKms, parseKmsConfig } from '../../src/main/integrations/kms/index.js';
+import type { AuthEvent } from '../../src/main/means/auth-event.js';
+import { openTestBed } from '../../test/testbed/bed.js';
+import { DesfireCard } from '../../test/testbed/cards/desfire-card.js';
+import type { VirtualCard } from '../../test/testbed/virtual-card.js';
+import { SimulatedChannel } from '../../test/means/cps/simulated-channel.js';
+import { RawProbe } from './raw-probe.js';
+import { roundDeep, routesHaveLoopbackQuickack, summarize, type Summary } from './stats.js';
+
+const TARGET_RATIO = 1.5;
+const WARMUP = 5;
+const AID = Buffer.from('F51230', 'hex');
+const PERSON = { id: 'rpps:10001234567', name: 'Alice Durand' };
+
+/** The card seen from the bench: APDU arrival/answer times and compute time inside the simulator. */
+class TimedCard implements VirtualCard {
+  log: { ins: number; tIn: number; tOut: number; apdu: Buffer }[] = [];
+  constructor(private readonly inner: DesfireCard) {}
+  get atr(): Buffer {
+    return this.inner.atr;
+  }
+  powerOn(): void {
+    this.inner.powerOn();
+  }
+  powerOff(): void {
+    this.inner.powerOff();
+  }
+  reset(): void {
+    this.inner.reset();
+  }
+  processApdu(apdu: Buffer): Buffer {
+    const tIn = performance.now();
+    const out = this.inner.processApdu(apdu) as Buffer;
+    this.log.push({ ins: apdu[1] ?? 0, tIn, tOut: performance.now(), apdu: Buffer.from(apdu) });
+    return out;
+  }
+}
+
+function args(argv: readonly string[]): { runs: number; out: string } {
+  let runs = 150;
+  let out = 'bench-results/tap-unlock.json';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    if (a === '--runs' && v !== undefined && /^\d+$/.test(v) && Number(v) >= 100) {
+      runs = Number(v);
+      i++;
+    } else if (a === '--out' && v !== undefined) {
+      out = v;
+      i++;
+    } else {
+      throw new Error(`usage: tap-unlock.js [--runs N (>= 100)] [--out <file>] (got ${String(a)})`);
+    }
+  }
+  return { runs, out };
+}
+
+function routeQuickack(): boolean | undefined {
+  const r = spawnSync('ip', ['route', 'show', 'table', 'local'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return undefined;
+  return routesHaveLoopbackQuickack(r.stdout);
+}
+
+/** Step windows of one EV2 tap from the card log: 5A | 71 AF | 51 | 71 AF | BD. */
+const STEPS = ['connect', 'selectApplication', 'uidDiscoveryAuth', 'getCardUid', 'keyAuth', 'readIdentity', 'decide'] as const;
+type Step = (typeof STEPS)[number];
+
+function stepsOf(log: TimedCard['log'], insertedAt: number, unlockedAt: number): Record<Step, number> | undefined {
+  const ins = log.map((l) => l.ins.toString(16).toUpperCase()).join(' ');
+  if (ins !== '5A 71 AF 51 71 AF BD') return undefined;
+  const t = log.map((l) => l.tIn);
+  const at = (i: number): number => t[i] as number;
+  return {
+    connect: at(0) - insertedAt,
+    selectApplication: at(1) - at(0),
+    uidDiscoveryAuth: at(3) - at(1),
+    getCardUid: at(4) - at(3),
+    keyAuth: at(6) - at(4),
+    readIdentity: (log[6]?.tOut ?? at(6)) - at(6),
+    decide: unlockedAt - (log[6]?.tOut ?? at(6)),
+  };
+}
+
+async function main(): Promise<void> {
+  const { runs, out } = args(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-tap-'));
+  const bed = await openTestBed();
+  try {
+    // Establishment: masters in a file KMS, a register, one enrolled EV2 random-UID badge.
+    const cfg = parseKmsConfig({
+      backend: 'file',
+      masterKeys: [0, 1, 2, 3].map((keyNo) => ({ aid: 'F51230', keyNo, key: randomBytes(16).toString('hex'), systemIdentifier: '5445535345524131' })),
+    });
+    if (cfg.backend !== 'file') throw new Error('unreachable');
+    const kms = new FileKms(cfg.masterKeys);
+    let kmsMs = 0;
+    const timedKms: BadgeKeySource = {
+      async diversifiedKey(uid, aid, keyNo) {
+        const t0 = performance.now();
+        try {
+          return await kms.diversifiedKey(uid, aid, keyNo);
+        } finally {
+          kmsMs += performance.now() - t0;
+        }
+      },
+    };
+    const register = JsonEnrolmentRegister.create(join(dir, 'register.json'));
+    const badge = new DesfireCard({ ev2: true, randomUid: true });
+    const proof: AuthEvent = {
+      means: 'cps', factors: ['possession', 'knowledge'], subject: PERSON,
+      proof: { kind: 'card-signature', challenge: '00'.repeat(32), certificateSha256: '00'.repeat(32) }, at: new Date(),
+    };
+    await enrolBlankBadge(new SimulatedChannel(badge), { keys: kms, aid: AID, proof, person: PERSON, pin: Buffer.from('4826'), register });
+    const card = new TimedCard(badge);
+
+    const session = new MinimalSession();
+    const monitor = new ReaderMonitor();
+    let insertedAt = 0;
+    monitor.on((e) => {
+      if (e.type === 'card-inserted') insertedAt = performance.now();
+    });
+    let onUnlock: ((t: number) => void) | undefined;
+    session.onChange((_s, d) => {
+      if (d.decision === 'unlocked') onUnlock?.(performance.now());
+      else if (d.decision === 'second_factor_required') process.stderr.write(`tap refused: ${d.reason}\n`);
+    });
+    const agent = new Agent({
+      monitor,
+      trust: TrustStore.fromCertificates([]),
+      pinPad: () => Promise.reject(new Error('no CPS in this benchmark')),
+      report: (r) => {
+        if (process.env['TAP_BENCH_DEBUG']) process.stderr.write(`${JSON.stringify(r)}\n`);
+        if (r.type === 'login' && r.status === 'failed') process.stderr.write(`tap failed: ${r.code} ${r.detail}\n`);
+      },
+      session,
+      badge: { keys: timedKms, register, aid: AID },
+    });
+    await agent.start();
+    session.authenticated({ ...proof, at: new Date() }); // the morning's two-factor login
+
+    const taps: number[] = [];
+    const fromInsertCall: number[] = [];
+    const kmsPerTap: number[] = [];
+    const computePerTap: number[] = [];
+    const steps: Record<Step, number[]> = Object.fromEntries(STEPS.map((s) => [s, []])) as unknown as Record<Step, number[]>;
+    let apdusPerTap = 0;
+    let tapApdus: Buffer[] = [];
+    for (let i = -WARMUP; i < runs; i++) {
+      session.lock();
+      card.log = [];
+      kmsMs = 0;
+      insertedAt = 0;
+      const unlocked = new Promise<number>((ok, ko) => {
+        const timer = setTimeout(() => ko(new Error('no unlock within 5 s')), 5000);
+        onUnlock = (t) => {
+          clearTimeout(timer);
+          ok(t);
+        };
+      });
+      const t0 = performance.now();
+      await bed.slots[0].insert(card);
+      const t1 = await unlocked;
+      await agent.idle();
+      if (i >= 0) {
+        taps.push(t1 - insertedAt);
+        fromInsertCall.push(t1 - t0);
+        kmsPerTap.push(kmsMs);
+        computePerTap.push(card.log.reduce((a, l) => a + (l.tOut - l.tIn), 0));
+        apdusPerTap = card.log.length;
+        tapApdus = card.log.map((l) => l.apdu);
+        const s = stepsOf(card.log, insertedAt, t1);
+        if (s) for (const k of STEPS) steps[k].push(s[k]);
+      }
+      // Let the agent's release (card reset) finish before the badge leaves the field.
+      await sleep(Number(process.env['TAP_BENCH_SETTLE_MS'] ?? 0));
+      await bed.eject(0);
+    }
+    await agent.stop();
+
+    // Floor: raw round trips to the same card, no agent code on the path.
+    await bed.insert(0, card);
+    const probe = await RawProbe.open(bed.readerNames[0], 2);
+    let rtt: number[];
+    const replays: number[] = [];
+    try {
+      rtt = await probe.measure(300);
+      // The same 7 command APDUs a tap sent, replayed raw (the card answers the stale
+      // authentication frames with errors: same transport work, no agent code).
+      for (let i = 0; i < 5; i++) await probe.replay(tapApdus);
+      for (let i = 0; i < 100; i++) replays.push(await probe.replay(tapApdus));
+    } finally {
+      probe.close();
+    }
+    await bed.eject(0);
+
+    const tapS = summarize(taps);
+    const rttS = summarize(rtt);
+    const replayS = summarize(replays);
+    const computeS = summarize(computePerTap);
+    // The floor takes the larger of the two raw measurements (a case-1 no-op can be cheaper to
+    // carry than the tap's own commands), plus what the simulated card computes during a tap.
+    const perApdu = Math.max(rttS.p50, replayS.p50 / apdusPerTap);
+    const floorMs = perApdu * apdusPerTap + computeS.p50;
+    const ratio = tapS.p50 / floorMs;
+    const report = {
+      benchmark: 'tap-unlock',
+      at: new Date().toISOString(),
+      node: process.version,
+      quickack: routeQuickack() ?? null,
+      card: { type: 'DESFire EV2 (simulated)', randomUid: true, authentication: 'AuthenticateEV2First', kms: 'file' },
+      runs,
+      apdusPerTap,
+      tapMs: tapS,
+      fromInsertCallMs: summarize(fromInsertCall),
+      steps: Object.fromEntries(STEPS.map((k) => [k, steps[k].length ? summarize(steps[k]) : null])) as Record<Step, Summary | null>,
+      kmsMsPerTap: summarize(kmsPerTap),
+      floor: { rawNoopRoundTripMs: rttS, rawTapReplayMs: replayS, perApduMs: perApdu, cardComputeMsPerTap: computeS, apdus: apdusPerTap, floorMs },
+      target: { ratio: TARGET_RATIO, p50OverFloor: ratio, met: ratio < TARGET_RATIO },
+    };
+    const outPath = resolve(out);
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(outPath, `${JSON.stringify(roundDeep(report), null, 2)}\n`);
+    const f = (n: number): string => n.toFixed(2);
+    process.stdout.write(
+      [
+        `tap-unlock: ${runs} taps, ${apdusPerTap} APDUs each (EV2, random UID, file KMS)`,
+        `  badge present → unlocked: p50 ${f(tapS.p50)} ms, p95 ${f(tapS.p95)} ms (from the vpcd insert call: p50 ${f(report.fromInsertCallMs.p50)} ms)`,
+        `  steps p50: ${STEPS.map((k) => `${k} ${steps[k].length ? f(summarize(steps[k]).p50) : '-'}`).join(', ')} ms`,
+        `  floor: ${apdusPerTap} × raw RTT ${f(perApdu)} ms (no-op p50 ${f(rttS.p50)} ms, tap APDUs replayed p50 ${f(replayS.p50)} ms) + card compute ${f(computeS.p50)} ms = ${f(floorMs)} ms`,
+        `  p50 / floor = ${f(ratio)} (target < ${TARGET_RATIO}: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'})${report.quickack === false ? '  [no TCP quickack: run under scripts/testnet.sh]' : ''}`,
+        `  written to ${outPath}`,
+        '',
+      ].join('\n'),
+    );
+    await kms.close();
+  } finally {
+    await bed.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`tap-unlock benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
