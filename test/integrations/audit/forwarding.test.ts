@@ -95,6 +95,7 @@ async function freePort(): Promise<number> {
 }
 
 const fast = { initialMs: 10, maxMs: 80 };
+const quiet = (): void => undefined;
 
 async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -138,7 +139,7 @@ describe('audit forwarding to an HTTP collector', () => {
     const { logDir, spoolDir } = dirs();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/audit`;
-    const first = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    const first = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast, onWarning: quiet });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
     await first.attach(log);
     first.start();
@@ -149,13 +150,13 @@ describe('audit forwarding to an HTTP collector', () => {
 
     const collector = new Collector();
     await collector.listen(port);
-    const second = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    const second = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast, onWarning: quiet });
     second.start();
     await second.idle();
     assert.deepEqual(collector.stored.map((r) => r.hash), written.map((r) => r.hash));
     await second.stop();
     // a third start has nothing left to send
-    const third = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    const third = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast, onWarning: quiet });
     assert.equal(third.state.pendingBytes, 0);
     await third.stop();
     await collector.close();
@@ -166,7 +167,7 @@ describe('audit forwarding to an HTTP collector', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/audit`;
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01', maxFileBytes: 1500 });
-    const first = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    const first = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast, onWarning: quiet });
     const detach = await first.attach(log);
     const written: AuditRecord[] = [];
     for (let i = 0; i < 4; i++) written.push(await log.append(sampleInput(i)));
@@ -178,7 +179,7 @@ describe('audit forwarding to an HTTP collector', () => {
     assert.ok(rotations >= 2, 'the missed records span several files');
     const collector = new Collector();
     await collector.listen(port);
-    const second = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast });
+    const second = await AuditForwarder.open({ sink: new HttpCollectorSink({ url }), spoolDir, backoff: fast, onWarning: quiet });
     await second.attach(log);
     second.start();
     written.push(await log.append(sampleInput(12)));
@@ -197,7 +198,7 @@ describe('audit forwarding to an HTTP collector', () => {
     await collector.close();
   });
 
-  it('the queue is bounded: when full, records stay in the local log and a warning counts them', async () => {
+  it('the queue is bounded: when full, records stay in the local log, a warning counts them, and they are sent once there is room', async () => {
     const { logDir, spoolDir } = dirs();
     const port = await freePort();
     const warnings: SpoolWarning[] = [];
@@ -210,10 +211,24 @@ describe('audit forwarding to an HTTP collector', () => {
     assert.ok(warnings.some((w) => w.code === 'audit_spool_high'));
     const full = warnings.filter((w) => w.code === 'audit_spool_full');
     assert.ok(full.length > 0);
-    assert.ok((full.at(-1)?.dropped ?? 0) >= 5, JSON.stringify(full.at(-1)));
+    assert.equal(full.length, 1, 'one warning when the queue fills (then one per 100 refused)');
+    assert.ok(fwd.state.refused >= 5, `${fwd.state.refused} refused`);
     assert.match(full.at(-1)?.message ?? '', /kept only in the local audit log/);
+    // the collector comes back: the queue drains, then the refused records are queued again
+    // from the log, in order, and nothing is missing at the collector
+    const collector = new Collector();
+    await collector.listen(port);
+    fwd.start();
+    await fwd.idle();
+    await log.append(sampleInput(12));
+    await log.append(sampleInput(13));
+    await fwd.idle();
+    assert.deepEqual(collector.stored.map((r) => r.seq), Array.from({ length: 14 }, (_, i) => i + 1));
+    assert.equal(fwd.state.refused, 0);
+    assert.ok(warnings.some((w) => w.code === 'audit_spool_resumed'));
     await fwd.stop();
     await log.close();
+    await collector.close();
   });
 });
 
@@ -244,7 +259,7 @@ describe('audit forwarding to syslog (RFC 5424)', () => {
     await once(server, 'listening');
     const got: string[] = [];
     server.on('message', (m) => got.push(m.toString('utf8')));
-    const fwd = await AuditForwarder.open({ sink: new SyslogSink({ host: '127.0.0.1', port: server.address().port, protocol: 'udp' }), spoolDir, backoff: fast });
+    const fwd = await AuditForwarder.open({ sink: new SyslogSink({ host: '127.0.0.1', port: server.address().port, protocol: 'udp' }), spoolDir, backoff: fast, onWarning: quiet });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
     await fwd.attach(log);
     fwd.start();
@@ -261,7 +276,7 @@ describe('audit forwarding to syslog (RFC 5424)', () => {
   it('TCP: octet-counted frames, reconnecting after the server comes back', async () => {
     const { logDir, spoolDir } = dirs();
     const port = await freePort();
-    const fwd = await AuditForwarder.open({ sink: new SyslogSink({ host: '127.0.0.1', port, protocol: 'tcp' }), spoolDir, backoff: fast });
+    const fwd = await AuditForwarder.open({ sink: new SyslogSink({ host: '127.0.0.1', port, protocol: 'tcp' }), spoolDir, backoff: fast, onWarning: quiet });
     const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
     await fwd.attach(log);
     fwd.start();

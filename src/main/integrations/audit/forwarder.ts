@@ -34,6 +34,8 @@ export interface ForwarderState {
   readonly consecutiveFailures: number;
   readonly lastError: string | undefined;
   readonly delivered: number;
+  /** Records refused by the full queue and not yet queued again from the log. */
+  readonly refused: number;
 }
 
 export class AuditForwarder {
@@ -45,6 +47,8 @@ export class AuditForwarder {
   private lastError: string | undefined;
   private delivered = 0;
   private idleWaiters: Array<() => void> = [];
+  private log: AuditLog | undefined;
+  private queueLock: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly opts: ForwarderOptions,
@@ -63,8 +67,13 @@ export class AuditForwarder {
    * Call before the first append.
    */
   async attach(log: AuditLog): Promise<() => void> {
-    await this.catchUp(log);
-    return log.subscribe((written) => this.enqueue(written));
+    this.log = log;
+    await this.serial(() => this.catchUp(log));
+    const off = log.subscribe((written) => this.enqueue(written));
+    return () => {
+      off();
+      this.log = undefined;
+    };
   }
 
   private async catchUp(log: AuditLog): Promise<void> {
@@ -85,12 +94,13 @@ export class AuditForwarder {
           }
           chunk.push({ record: p.record, line: `${l.text as string}\n` });
           if (chunk.length >= 256) {
-            await this.spool.enqueue(chunk);
+            await this.spool.enqueue(chunk, { resuming: true });
             chunk = [];
+            if (this.spool.dropping) return; // full again: the rest waits for the next catch-up
           }
         }
       }
-      if (chunk.length > 0) await this.spool.enqueue(chunk);
+      if (chunk.length > 0) await this.spool.enqueue(chunk, { resuming: true });
       return;
     }
     this.warn({ code: 'audit_forward_gap', message: `audit forwarding to ${this.opts.sink.name}: the last queued record is no longer in the local log; records in between may not have been forwarded` });
@@ -101,14 +111,20 @@ export class AuditForwarder {
     else process.emitWarning(w.message, { code: w.code });
   }
 
-  /** Queues records durably and wakes the sender. */
+  /**
+   * Queues records durably and wakes the sender. After records were refused for lack of room,
+   * and once the queue has room again, the gap is refilled from the attached log (in order).
+   */
   async enqueue(written: readonly WrittenRecord[]): Promise<void> {
-    await this.spool.enqueue(written);
+    await this.serial(async () => {
+      if (this.spool.dropping && this.spool.hasRoom && this.log) await this.catchUp(this.log);
+      else await this.spool.enqueue(written);
+    });
     if (this.idleSleep) this.wake?.();
   }
 
   get state(): ForwarderState {
-    return { sink: this.opts.sink.name, pendingBytes: this.spool.pendingBytes, consecutiveFailures: this.failures, lastError: this.lastError, delivered: this.delivered };
+    return { sink: this.opts.sink.name, pendingBytes: this.spool.pendingBytes, consecutiveFailures: this.failures, lastError: this.lastError, delivered: this.delivered, refused: this.spool.refusedCount };
   }
 
   start(): void {
@@ -139,6 +155,12 @@ export class AuditForwarder {
     while (this.running) {
       const items = await this.spool.peek(batch);
       if (items.length === 0) {
+        const log = this.log;
+        if (this.spool.dropping && log) {
+          // records were refused while full and the queue is empty now: take them from the log
+          await this.serial(() => this.catchUp(log));
+          if (this.spool.pendingBytes > 0) continue;
+        }
         for (const w of this.idleWaiters.splice(0)) w();
         this.idleSleep = true;
         await this.sleep(ceiling);
@@ -172,6 +194,13 @@ export class AuditForwarder {
         await this.sleep(delay * (0.8 + Math.random() * 0.4));
       }
     }
+  }
+
+  /** Runs queue-filling steps one at a time (a catch-up and a live enqueue never interleave). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queueLock.then(fn, fn);
+    this.queueLock = run.catch(() => undefined);
+    return run;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -9,7 +9,8 @@
  * the collector deduplicates by record hash.
  *
  * Disk use is bounded (`maxBytes`): above 80% a warning is given, and when full new records are
- * not queued (they stay in the local audit log) and a warning counts them.
+ * not queued (they stay in the local audit log) and a warning counts them; the forwarder queues
+ * them again from the log once there is room.
  */
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -90,14 +91,33 @@ export class AuditSpool {
     return this.lastQueued;
   }
 
-  /** Appends records (fsync'd before it resolves); records beyond the bound are not queued. */
-  enqueue(records: readonly WrittenRecord[]): Promise<void> {
+  /** True after records were refused for lack of room, until a catch-up (`resuming`) refills the gap. */
+  get dropping(): boolean {
+    return this.dropped > 0;
+  }
+
+  /** Records refused for lack of room since the queue last accepted a catch-up. */
+  get refusedCount(): number {
+    return this.dropped;
+  }
+
+  /** Less than half of the bound is used. */
+  get hasRoom(): boolean {
+    return this.size - this.acked < this.opts.maxBytes / 2;
+  }
+
+  /**
+   * Appends records (fsync'd before it resolves); records beyond the bound are not queued. Once
+   * records were refused, later ones are refused too (order is never broken) until an enqueue
+   * with `resuming` (the forwarder's catch-up from the log) fills the gap.
+   */
+  enqueue(records: readonly WrittenRecord[], opts: { readonly resuming?: boolean } = {}): Promise<void> {
     return this.exclusive(async () => {
       const take: string[] = [];
       let bytes = 0;
-      let refused = 0;
+      let refused = this.dropped > 0 && !opts.resuming ? records.length : 0;
       let last: string | undefined;
-      for (const w of records) {
+      for (const w of refused > 0 ? [] : records) {
         const len = Buffer.byteLength(w.line);
         if (refused > 0 || this.size - this.acked + bytes + len > this.opts.maxBytes) refused += 1;
         else {
@@ -112,13 +132,14 @@ export class AuditSpool {
         this.size += bytes;
         this.lastQueued = last;
         if (this.dropped > 0 && refused === 0) {
-          this.warn({ code: 'audit_spool_resumed', message: `audit forwarding queue ${this.opts.name} accepts records again; ${this.dropped} record(s) were not queued and exist only in the local audit log`, dropped: this.dropped });
+          this.warn({ code: 'audit_spool_resumed', message: `audit forwarding queue ${this.opts.name} accepts records again; the ${this.dropped} record(s) refused meanwhile were queued again from the local audit log`, dropped: this.dropped });
           this.dropped = 0;
         }
       }
       if (refused > 0) {
+        const before = this.dropped;
         this.dropped += refused;
-        this.warn({ code: 'audit_spool_full', message: `audit forwarding queue ${this.opts.name} is full (${this.opts.maxBytes} bytes): ${this.dropped} record(s) not queued, kept only in the local audit log`, dropped: this.dropped });
+        if (before === 0 || Math.floor(before / 100) !== Math.floor(this.dropped / 100)) this.warn({ code: 'audit_spool_full', message: `audit forwarding queue ${this.opts.name} is full (${this.opts.maxBytes} bytes): ${this.dropped} record(s) not queued, kept only in the local audit log`, dropped: this.dropped });
       }
       const used = this.size - this.acked;
       if (!this.highWarned && used > this.opts.maxBytes * 0.8) {
