@@ -117,25 +117,33 @@ export class JsonEnrolmentRegister implements EnrolmentRegister {
     return reg;
   }
 
+  /** Parsed content keyed by the file's identity and change time: a tap costs one stat(). */
+  private cache: { key: string; file: RegisterFile } | undefined;
+
   private read(): RegisterFile {
     let text: string;
     try {
-      const st = statSync(this.path);
-      if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) {
-        throw new BadgeError('register_invalid', `${this.path}: writable by group/others (mode ${(st.mode & 0o777).toString(8)})`);
+      const st = statSync(this.path, { bigint: true });
+      if (process.platform !== 'win32' && (st.mode & 0o022n) !== 0n) {
+        throw new BadgeError('register_invalid', `${this.path}: writable by group/others (mode ${(st.mode & 0o777n).toString(8)})`);
       }
+      const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      if (this.cache?.key === key) return this.cache.file;
       text = readFileSync(this.path, 'utf8');
+      const file = parseRegister(text, this.path);
+      this.cache = { key, file };
+      return file;
     } catch (e) {
       if (e instanceof BadgeError) throw e;
       throw new BadgeError('register_invalid', `${this.path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
     }
-    return parseRegister(text, this.path);
   }
 
   private write(f: RegisterFile): void {
     const tmp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.path);
+    this.cache = undefined;
   }
 
   find(enrolmentId: string): EnrolmentRecord | undefined {
