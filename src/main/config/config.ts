@@ -1,62 +1,32 @@
 /**
- * Agent configuration file (JSON), validated at load: an invalid or insecure setting is a clear
- * error naming the key, never a silent default. The foundation slice only needs the CPS trust
- * anchors; later issues add their sections here.
+ * Agent configuration: the entry points. The schema (every key, type, range, default) is in
+ * `schema.ts`, the sources and their layering in `layers.ts` / `layered.ts`, documented in
+ * docs/configuration.md. An invalid or insecure setting is a `ConfigError` naming the field and
+ * the allowed values, never a silent default.
  *
- * { "cps": { "trustAnchors": ["/etc/tessera/igc-sante.pem"] } }
+ * { "cps": { "trustAnchors": ["/etc/tessera/igc-sante.pem"] }, "session": { "windowMinutes": 240 } }
  * Relative paths are resolved from the configuration file's folder.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { TesseraError } from '../errors.js';
+import { JsonFileSource, parseJsonLayer } from './layers.js';
+import { resolveLayers } from './layered.js';
+import type { AgentConfig } from './schema.js';
 
-export class ConfigError extends TesseraError<'config_invalid'> {
-  readonly layer = 'config' as const;
-  constructor(message: string) {
-    super('config_invalid', message);
-  }
-}
+export { ConfigError, type ConfigErrorDetail, type ConfigProblem } from './config-error.js';
+export type { AgentConfig } from './schema.js';
 
-export interface TesseraConfig {
-  readonly cps: { readonly trustAnchors: readonly string[] };
-}
+/** The whole validated configuration (defaults filled in). */
+export type TesseraConfig = AgentConfig;
 
+/** Linux machine policy file, also the default `--config`. */
 export const DEFAULT_CONFIG_PATH = '/etc/tessera/config.json';
 
+/** One JSON document as the only source over the defaults; paths are kept as written. */
 export function parseConfig(text: string, origin: string): TesseraConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${origin}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${origin}: the top level must be an object`);
-  const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (key !== 'cps') throw new ConfigError(`${origin}: unknown key "${key}"`);
-  }
-  const cps = obj['cps'] === undefined ? {} : obj['cps'];
-  if (typeof cps !== 'object' || cps === null || Array.isArray(cps)) throw new ConfigError(`${origin}: "cps" must be an object`);
-  const cpsObj = cps as Record<string, unknown>;
-  for (const key of Object.keys(cpsObj)) {
-    if (key !== 'trustAnchors') throw new ConfigError(`${origin}: unknown key "cps.${key}"`);
-  }
-  const anchors = cpsObj['trustAnchors'] === undefined ? [] : cpsObj['trustAnchors'];
-  if (!Array.isArray(anchors) || !anchors.every((a): a is string => typeof a === 'string' && a.length > 0)) {
-    throw new ConfigError(`${origin}: "cps.trustAnchors" must be an array of file paths`);
-  }
-  return { cps: { trustAnchors: anchors } };
+  return resolveLayers([{ kind: 'policy', name: origin, values: parseJsonLayer(text, origin) }], undefined, { skip: true }).config;
 }
 
-/** Loads `path`; relative anchor paths are taken from the file's folder. */
+/** Loads `path` as the only source over the defaults; relative paths are taken from the file's folder; the file and the files it names must not be writable by others. */
 export function loadConfigFile(path: string): TesseraConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read configuration ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const cfg = parseConfig(text, path);
-  const base = dirname(path);
-  return { cps: { trustAnchors: cfg.cps.trustAnchors.map((p) => resolve(base, p)) } };
+  const layer = new JsonFileSource('policy', path, { required: true }).read();
+  return resolveLayers(layer ? [layer] : [], undefined).config;
 }

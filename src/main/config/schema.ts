@@ -1,0 +1,197 @@
+/**
+ * The whole agent configuration as one zod schema: every section, every key, its type, range,
+ * default and who may set it. `config.ts` loads it, `layered.ts` merges the sources in front of
+ * it, `docs/configuration.md` documents it key by key.
+ *
+ * Unknown keys are refused (strict objects), nothing is clamped, an insecure address is an error.
+ */
+import { z } from 'zod';
+
+export const REMOVAL_ACTIONS = ['lock', 'sign_out', 'none'] as const;
+export type ConfigRemovalAction = (typeof REMOVAL_ACTIONS)[number];
+export const LANGUAGES = ['fr', 'en'] as const;
+
+export const WINDOW_MINUTES = { min: 1, max: 720, default: 240 } as const;
+export const IDLE_LOCK_MINUTES = { min: 1, max: 480 } as const;
+export const LOOPBACK_PORT = { min: 1024, max: 65535 } as const;
+export const AUDIT_FILE_BYTES = { min: 65_536, max: 1_073_741_824, default: 16_777_216 } as const;
+export const QUEUE_BYTES = { min: 65_536, max: 4_294_967_296, default: 67_108_864 } as const;
+
+/** Hosts for which plain `http://` is accepted: the machine itself. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** `custom` issue parameters read by `issues.ts`. */
+export interface CustomProblem {
+  readonly problem: 'config.insecure_url' | 'config.wrong_type' | 'config.not_allowed' | 'config.out_of_range';
+  readonly allowed: string;
+}
+
+const HTTPS_ALLOWED = 'https:// URL (http:// only for 127.0.0.1, ::1 or localhost)';
+
+/** An http(s) URL; plain http only towards the loopback interface. */
+const secureUrl = z.string().superRefine((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not a URL', params: { problem: 'config.wrong_type', allowed: HTTPS_ALLOWED } satisfies CustomProblem });
+    return;
+  }
+  if (u.protocol === 'https:') return;
+  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return;
+  ctx.addIssue({ code: 'custom', message: `insecure URL ${u.protocol}//${u.hostname}`, params: { problem: 'config.insecure_url', allowed: HTTPS_ALLOWED } satisfies CustomProblem });
+});
+
+const nonEmpty = (max: number) => z.string().min(1).max(max);
+const filePath = nonEmpty(4096);
+
+/** `host:port` (IPv6 in brackets), port 1–65535. */
+const hostPort = z.string().superRefine((v, ctx) => {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: 'expected host:port', params: { problem: 'config.wrong_type', allowed: 'host:port, port 1–65535 (e.g. syslog.chu.local:6514)' } satisfies CustomProblem });
+  }
+});
+
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/);
+
+export const sessionSchema = z.strictObject({
+  windowMinutes: z.int().min(WINDOW_MINUTES.min).max(WINDOW_MINUTES.max).default(WINDOW_MINUTES.default),
+  removalAction: z.enum(REMOVAL_ACTIONS).default('lock'),
+  /** Absent: no idle lock. */
+  idleLockMinutes: z.int().min(IDLE_LOCK_MINUTES.min).max(IDLE_LOCK_MINUTES.max).optional(),
+  fastUserSwitching: z.boolean().default(true),
+});
+
+export const cpsSchema = z.strictObject({
+  trustAnchors: z.array(filePath).max(64).default([]),
+  trustAnchorFolder: filePath.optional(),
+});
+
+export const desfireSchema = z.strictObject({
+  kmsConfigPath: filePath.optional(),
+  applicationAid: z.string().regex(/^[0-9A-Fa-f]{6}$/).default('F51230'),
+  enrolmentRegisterPath: filePath.optional(),
+});
+
+export const fido2Schema = z.strictObject({
+  enrolmentStorePath: filePath.optional(),
+  rpId: z.string().regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/).default('tessera.local'),
+});
+
+export const auditSchema = z.strictObject({
+  dir: filePath.default('/var/lib/tessera/audit'),
+  rotation: z
+    .strictObject({
+      maxFileBytes: z.int().min(AUDIT_FILE_BYTES.min).max(AUDIT_FILE_BYTES.max).default(AUDIT_FILE_BYTES.default),
+      daily: z.boolean().default(true),
+    })
+    .prefault({}),
+  forwarding: z
+    .strictObject({
+      httpUrl: secureUrl.optional(),
+      syslog: hostPort.optional(),
+      queueMaxBytes: z.int().min(QUEUE_BYTES.min).max(QUEUE_BYTES.max).default(QUEUE_BYTES.default),
+    })
+    .prefault({}),
+});
+
+export const ssoSchema = z
+  .strictObject({
+    issuerUrl: secureUrl.optional(),
+    clientId: nonEmpty(256).optional(),
+    /** Absent: an ephemeral port. */
+    loopbackPort: z.int().min(LOOPBACK_PORT.min).max(LOOPBACK_PORT.max).optional(),
+    scopes: z.array(scopeToken).min(1).max(32).default(['openid']),
+    acrValues: z.array(scopeToken).max(16).default([]),
+  })
+  .superRefine((v, ctx) => {
+    if (v.issuerUrl !== undefined && v.clientId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required when sso.issuerUrl is set', params: { problem: 'config.wrong_type', allowed: 'the client id registered at the issuer (required with sso.issuerUrl)' } satisfies CustomProblem });
+    }
+    if (!v.scopes.includes('openid')) {
+      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include openid', params: { problem: 'config.not_allowed', allowed: 'a list of scopes that includes "openid"' } satisfies CustomProblem });
+    }
+  });
+
+export const uiSchema = z.strictObject({
+  language: z.enum(LANGUAGES).default('fr'),
+  allowUserSettings: z.boolean().default(true),
+  allowQuit: z.boolean().default(true),
+});
+
+export const controlSchema = z.strictObject({
+  /** Absent: `$XDG_RUNTIME_DIR/tessera/agent.sock` (see integrations/control/socket-path.ts). */
+  socketPath: filePath.optional(),
+});
+
+export const agentConfigSchema = z.strictObject({
+  session: sessionSchema.prefault({}),
+  cps: cpsSchema.prefault({}),
+  desfire: desfireSchema.prefault({}),
+  fido2: fido2Schema.prefault({}),
+  audit: auditSchema.prefault({}),
+  sso: ssoSchema.prefault({}),
+  ui: uiSchema.prefault({}),
+  control: controlSchema.prefault({}),
+});
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+/** Who may set a key besides the built-in default. */
+export interface SettingInfo {
+  /** The user's settings file may set it (when policy allows user settings and leaves it unset). */
+  readonly userSettable: boolean;
+  /** Holds a file or folder path: relative values are taken from the JSON file's folder, and the file must not be writable by others. */
+  readonly path?: 'file' | 'files';
+}
+
+/** Every leaf key of the schema (the documentation and the tests walk this table). */
+export const SETTINGS = {
+  'session.windowMinutes': { userSettable: false },
+  'session.removalAction': { userSettable: false },
+  'session.idleLockMinutes': { userSettable: false },
+  'session.fastUserSwitching': { userSettable: false },
+  'cps.trustAnchors': { userSettable: false, path: 'files' },
+  'cps.trustAnchorFolder': { userSettable: false, path: 'file' },
+  'desfire.kmsConfigPath': { userSettable: false, path: 'file' },
+  'desfire.applicationAid': { userSettable: false },
+  'desfire.enrolmentRegisterPath': { userSettable: false, path: 'file' },
+  'fido2.enrolmentStorePath': { userSettable: false, path: 'file' },
+  'fido2.rpId': { userSettable: false },
+  'audit.dir': { userSettable: false, path: 'file' },
+  'audit.rotation.maxFileBytes': { userSettable: false },
+  'audit.rotation.daily': { userSettable: false },
+  'audit.forwarding.httpUrl': { userSettable: false },
+  'audit.forwarding.syslog': { userSettable: false },
+  'audit.forwarding.queueMaxBytes': { userSettable: false },
+  'sso.issuerUrl': { userSettable: false },
+  'sso.clientId': { userSettable: false },
+  'sso.loopbackPort': { userSettable: false },
+  'sso.scopes': { userSettable: false },
+  'sso.acrValues': { userSettable: false },
+  'ui.language': { userSettable: true },
+  'ui.allowUserSettings': { userSettable: false },
+  'ui.allowQuit': { userSettable: false },
+  'control.socketPath': { userSettable: false, path: 'file' },
+} as const satisfies Record<string, SettingInfo>;
+
+export type SettingPath = keyof typeof SETTINGS;
+export const SETTING_PATHS = Object.keys(SETTINGS) as SettingPath[];
+
+export function isSettingPath(p: string): p is SettingPath {
+  return Object.prototype.hasOwnProperty.call(SETTINGS, p);
+}
+
+/** The session engine's settings (`SessionEngineConfig` in session/engine), derived from the configuration. */
+export function sessionEngineSettings(c: AgentConfig): { exi14WindowMs: number; onCardRemoval: 'lock' | 'sign_out' | 'nothing'; idleLockMs?: number } {
+  return {
+    exi14WindowMs: c.session.windowMinutes * 60_000,
+    onCardRemoval: c.session.removalAction === 'none' ? 'nothing' : c.session.removalAction,
+    ...(c.session.idleLockMinutes !== undefined ? { idleLockMs: c.session.idleLockMinutes * 60_000 } : {}),
+  };
+}
