@@ -1,0 +1,177 @@
+/**
+ * The local control channel's wire contract, shared by the agent (server) and its clients (CLI,
+ * Electron shell, local applications): newline-delimited JSON, one object per line, UTF-8.
+ *
+ *   client → agent   { "id": 1, "method": "status", "params": {} }
+ *   agent → client   { "id": 1, "ok": true, "result": { … } }
+ *                    { "id": 1, "ok": false, "error": { "code": "unknown_method", "message": "…" } }
+ *   agent → subscriber (after `subscribe`)   { "event": "decision", "data": { … } }
+ *
+ * Every incoming line is validated here before anything acts on it: size, JSON nesting depth,
+ * shape, method and parameters. A bad line is answered with a typed error, never a crash.
+ */
+
+export const CONTROL_METHODS = ['status', 'subscribe', 'lock', 'signOut'] as const;
+export type ControlMethod = (typeof CONTROL_METHODS)[number];
+
+/** Longest accepted line, newline excluded (bytes). */
+export const MAX_LINE_BYTES = 64 * 1024;
+/** Deepest accepted JSON nesting (objects and arrays). */
+export const MAX_JSON_DEPTH = 8;
+
+export type RequestId = string | number;
+
+/** Event names a subscriber may ask for (absent `events`: all). */
+export const CONTROL_EVENTS = ['status', 'decision', 'degraded', 'readers'] as const;
+export type ControlEventName = (typeof CONTROL_EVENTS)[number];
+
+export interface ParamsByMethod {
+  status: Record<string, never>;
+  subscribe: { readonly events?: readonly ControlEventName[] };
+  lock: Record<string, never>;
+  signOut: Record<string, never>;
+}
+
+export type ControlRequest = { [M in ControlMethod]: { readonly id: RequestId; readonly method: M; readonly params: ParamsByMethod[M] } }[ControlMethod];
+
+/** Codes the agent answers with. */
+export type WireErrorCode = 'line_too_long' | 'bad_json' | 'too_deep' | 'bad_request' | 'unknown_method' | 'bad_params' | 'handler_failed' | 'unavailable';
+
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ControlResponse = { readonly id: RequestId | null; readonly ok: true; readonly result: unknown } | { readonly id: RequestId | null; readonly ok: false; readonly error: WireError };
+
+export interface ControlEvent {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** What `status` answers: the session as the user sees it. */
+export interface AgentStatus {
+  /** Workstation state (session engine): signed_out | authenticating | active | locked | expired. */
+  readonly state: string;
+  readonly session?: {
+    /** RPPS or local identifier. */
+    readonly person: string;
+    readonly means: string;
+    readonly factors: readonly string[];
+    /** Milliseconds left in the EXI 14 window. */
+    readonly windowLeftMs: number;
+    readonly locked: boolean;
+  };
+  readonly degraded: boolean;
+  readonly readers: readonly { readonly name: string; readonly card: boolean }[];
+}
+
+/** What `lock` and `signOut` answer: the decision the session engine took and its reason code. */
+export interface ActionResult {
+  readonly decision: string;
+  readonly reason: string;
+}
+
+export interface ResultByMethod {
+  status: AgentStatus;
+  subscribe: { readonly subscribed: readonly ControlEventName[] };
+  lock: ActionResult;
+  signOut: ActionResult;
+}
+
+export type ParsedRequest = { readonly ok: true; readonly request: ControlRequest } | { readonly ok: false; readonly id: RequestId | null; readonly code: WireErrorCode; readonly message: string };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Nesting depth of a JSON text, counted without parsing it (so a deep document never reaches JSON.parse). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+function isMethod(m: unknown): m is ControlMethod {
+  return typeof m === 'string' && (CONTROL_METHODS as readonly string[]).includes(m);
+}
+
+function isEventName(e: unknown): e is ControlEventName {
+  return typeof e === 'string' && (CONTROL_EVENTS as readonly string[]).includes(e);
+}
+
+function validId(id: unknown): id is RequestId {
+  return (typeof id === 'string' && id.length > 0 && id.length <= 128) || (typeof id === 'number' && Number.isSafeInteger(id));
+}
+
+/** Validates one line from a client (without its newline). */
+export function parseRequestLine(line: string): ParsedRequest {
+  if (Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) return { ok: false, id: null, code: 'line_too_long', message: `line longer than ${MAX_LINE_BYTES} bytes` };
+  if (jsonDepth(line) > MAX_JSON_DEPTH) return { ok: false, id: null, code: 'too_deep', message: `JSON nested deeper than ${MAX_JSON_DEPTH}` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, id: null, code: 'bad_json', message: 'not a JSON document' };
+  }
+  if (!isRecord(raw)) return { ok: false, id: null, code: 'bad_request', message: 'a request is a JSON object { id, method, params }' };
+  const id = validId(raw['id']) ? raw['id'] : null;
+  if (id === null) return { ok: false, id: null, code: 'bad_request', message: 'id: expected a string (1–128 characters) or an integer' };
+  for (const k of Object.keys(raw)) {
+    if (k !== 'id' && k !== 'method' && k !== 'params') return { ok: false, id, code: 'bad_request', message: `unknown field ${JSON.stringify(k.slice(0, 40))} (allowed: id, method, params)` };
+  }
+  const method = raw['method'];
+  if (!isMethod(method)) return { ok: false, id, code: 'unknown_method', message: `method: expected one of ${CONTROL_METHODS.join(', ')}` };
+  const params = raw['params'] === undefined ? {} : raw['params'];
+  if (!isRecord(params)) return { ok: false, id, code: 'bad_params', message: 'params: expected an object' };
+  if (method === 'subscribe') {
+    for (const k of Object.keys(params)) if (k !== 'events') return { ok: false, id, code: 'bad_params', message: `params.${k.slice(0, 40)}: unknown (allowed: events)` };
+    const events = params['events'];
+    if (events === undefined) return { ok: true, request: { id, method, params: {} } };
+    if (!Array.isArray(events) || events.length === 0 || !events.every(isEventName)) {
+      return { ok: false, id, code: 'bad_params', message: `params.events: expected a non-empty array of ${CONTROL_EVENTS.join(', ')}` };
+    }
+    return { ok: true, request: { id, method, params: { events: [...new Set(events)] } } };
+  }
+  if (Object.keys(params).length > 0) return { ok: false, id, code: 'bad_params', message: `params: ${method} takes no parameters` };
+  return { ok: true, request: { id, method, params: {} } };
+}
+
+export type ServerLine = { readonly kind: 'response'; readonly response: ControlResponse } | { readonly kind: 'event'; readonly event: ControlEvent };
+
+/** Validates one line from the agent (client side); undefined when it is outside the protocol. */
+export function parseServerLine(line: string): ServerLine | undefined {
+  if (jsonDepth(line) > 64) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(raw)) return undefined;
+  if (typeof raw['event'] === 'string' && 'data' in raw && !('id' in raw)) return { kind: 'event', event: { event: raw['event'], data: raw['data'] } };
+  const id = raw['id'];
+  if (id !== null && !validId(id)) return undefined;
+  if (raw['ok'] === true && 'result' in raw) return { kind: 'response', response: { id, ok: true, result: raw['result'] } };
+  const err = raw['error'];
+  if (raw['ok'] === false && isRecord(err) && typeof err['code'] === 'string' && typeof err['message'] === 'string') {
+    return { kind: 'response', response: { id, ok: false, error: { code: err['code'], message: err['message'] } } };
+  }
+  return undefined;
+}
+
+export function encodeLine(value: ControlResponse | ControlEvent | ControlRequest): string {
+  return `${JSON.stringify(value)}\n`;
+}
