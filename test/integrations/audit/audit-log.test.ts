@@ -110,6 +110,21 @@ describe('audit log: chain and durability', () => {
     assert.ok((await verifyAuditFile(await listAuditFiles(dir))).ok);
   });
 
+  it('a closed log refuses appends; a failing subscriber is reported but the record stays durable', async () => {
+    const dir = freshDir();
+    const warnings: string[] = [];
+    const log = await AuditLog.open({ dir, workstation: 'PC-URG-01', onWarning: (code, message) => warnings.push(`${code}: ${message}`) });
+    log.subscribe(() => {
+      throw new Error('queue disk full');
+    });
+    const r = await log.append(sampleInput(0));
+    assert.equal(r.seq, 1);
+    assert.deepEqual(warnings, ['audit_subscriber_failed: queue disk full']);
+    await log.close();
+    await assert.rejects(log.append(sampleInput(1)), (e: unknown) => e instanceof AuditError && e.code === 'audit_closed');
+    assert.equal(readLinesOf(log.currentFile).length, 1);
+  });
+
   it('a refused input consumes no sequence number', async () => {
     const dir = freshDir();
     const log = await fillLog({ dir, workstation: 'PC-URG-01' }, 1);
@@ -180,6 +195,17 @@ describe('audit log: rotation', () => {
     assert.equal(v.firstBadRecord.file, files[3]);
     assert.equal(v.firstBadRecord.line, 1);
     assert.match(v.detail, new RegExp(basename(files[2] as string)));
+  });
+
+  it('a set whose oldest files were pruned verifies only when that is allowed', async () => {
+    const dir = freshDir();
+    const log = await fillLog({ dir, workstation: 'PC-URG-01', maxFileBytes: 1500 }, 20);
+    await log.close();
+    const files = (await listAuditFiles(dir)).slice(2);
+    const strict = await verifyAuditFile(files);
+    assert.equal(strict.ok ? 'ok' : strict.problem, 'removed');
+    const pruned = await verifyAuditFile(files, { allowPrunedStart: true });
+    assert.ok(pruned.ok);
   });
 
   it('verify detects a middle file truncated at a record boundary (the next rotation record says where it ended)', async () => {

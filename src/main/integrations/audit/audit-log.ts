@@ -341,7 +341,9 @@ async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Makes a created/renamed entry durable. Windows cannot open a folder for fsync (NTFS journals it). */
 async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
   const h = await open(dir, 'r');
   try {
     await h.sync();

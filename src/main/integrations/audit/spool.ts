@@ -263,7 +263,9 @@ async function chmodDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
+/** Makes a created/renamed entry durable. Windows cannot open a folder for fsync (NTFS journals it). */
 async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
   const h = await open(dir, 'r');
   try {
     await h.sync();
