@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, describe, it, mock } from 'node:test';
-import { appendFileSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AuditError, AuditLog, GENESIS_HASH, listAuditFiles, parseRecordLine, verifyAuditFile, type AuditRecord } from '../../../src/main/integrations/audit/index.js';
@@ -51,6 +51,13 @@ describe('audit log: chain and durability', () => {
     const files = await listAuditFiles(dir);
     assert.ok(files.length >= 2);
     for (const f of files) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    chmodSync(dir, 0o755);
+    chmodSync(files[0] as string, 0o644);
+    const warnings: string[] = [];
+    const again = await AuditLog.open({ dir, workstation: 'PC-URG-01', maxFileBytes: 1024, onWarning: (code) => warnings.push(code) });
+    await again.close();
+    assert.equal(statSync(dir).mode & 0o777, 0o700, 'an existing folder open to others is closed');
+    assert.deepEqual(warnings, ['audit_folder_mode_fixed']);
   });
 
   it('concurrent appends are serialised in call order, one sequence each', async () => {

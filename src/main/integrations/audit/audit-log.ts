@@ -33,7 +33,7 @@ export interface AuditLogOptions {
   /** Most bytes a repair may cut from a torn tail before the log is declared corrupt (default 1 MiB). */
   readonly maxRepairBytes?: number;
   /** Told when a subscriber (e.g. a forwarder) fails; the record itself is durable by then. */
-  readonly onWarning?: (code: 'audit_subscriber_failed', message: string) => void;
+  readonly onWarning?: (code: 'audit_subscriber_failed' | 'audit_folder_mode_fixed', message: string) => void;
 }
 
 /** Called after each durable write with the records it holds, before their appends resolve. */
@@ -111,6 +111,11 @@ export class AuditLog {
     await io(`create ${opts.dir}`, async () => {
       const created = await mkdir(opts.dir, { recursive: true, mode: 0o700 });
       if (created !== undefined) await chmod(opts.dir, 0o700);
+      else if (process.platform !== 'win32' && ((await stat(opts.dir)).mode & 0o077) !== 0) {
+        // others could replace or remove files: the log folder is the agent's alone
+        await chmod(opts.dir, 0o700);
+        opts.onWarning('audit_folder_mode_fixed', `${opts.dir} was readable or writable by others; set to 0700`);
+      }
     });
     const files = await listAuditFiles(opts.dir, opts.baseName);
     const lastPath = files.at(-1);
