@@ -57,7 +57,8 @@ describe('audit log: chain and durability', () => {
     const again = await AuditLog.open({ dir, workstation: 'PC-URG-01', maxFileBytes: 1024, onWarning: (code) => warnings.push(code) });
     await again.close();
     assert.equal(statSync(dir).mode & 0o777, 0o700, 'an existing folder open to others is closed');
-    assert.deepEqual(warnings, ['audit_folder_mode_fixed']);
+    assert.equal(statSync(files[0] as string).mode & 0o777, 0o600, 'and so is a file');
+    assert.deepEqual(warnings, ['audit_folder_mode_fixed', 'audit_folder_mode_fixed']);
   });
 
   it('concurrent appends are serialised in call order, one sequence each', async () => {

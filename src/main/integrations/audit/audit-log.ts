@@ -118,6 +118,16 @@ export class AuditLog {
       }
     });
     const files = await listAuditFiles(opts.dir, opts.baseName);
+    if (process.platform !== 'win32') {
+      for (const f of files) {
+        await io(`check ${f}`, async () => {
+          if (((await stat(f)).mode & 0o077) !== 0) {
+            await chmod(f, 0o600);
+            opts.onWarning('audit_folder_mode_fixed', `${f} was readable or writable by others; set to 0600`);
+          }
+        });
+      }
+    }
     const lastPath = files.at(-1);
     let fileNo = lastPath ? (auditFileNumber(opts.baseName, basename(lastPath)) ?? 1) : 1;
     const path = lastPath ?? join(opts.dir, auditFileName(opts.baseName, fileNo));
