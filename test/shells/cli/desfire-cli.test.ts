@@ -16,6 +16,7 @@ import { openTestBed, type TestBed } from '../../testbed/bed.js';
 import { CpsCard } from '../../testbed/cards/cps-card.js';
 import { DesfireCard } from '../../testbed/cards/desfire-card.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
+import { createTestToken, SOFTHSM_MODULE } from '../../integrations/kms/softhsm.js';
 
 const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
 const AID = 'F51230';
@@ -33,9 +34,9 @@ describe('tessera desfire through the real pcscd', () => {
   const badgeReader = (): string => bed.readerNames[0];
   const cpsReader = (): string => bed.readerNames[1];
 
-  function tessera(args: string[], stdin = ''): Promise<Run> {
+  function tessera(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Run> {
     return new Promise((resolveRun, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...bed.pcscd.env, TESSERA_LANG: 'fr' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...bed.pcscd.env, TESSERA_LANG: 'fr', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -50,10 +51,13 @@ describe('tessera desfire through the real pcscd', () => {
     });
   }
 
-  function writeKms(path: string): void {
-    const masterKeys = [0, 1, 2, 3].map((keyNo) => ({ aid: AID, keyNo, key: randomBytes(16).toString('hex'), systemIdentifier: SYSID }));
+  let masters: Buffer[] = [];
+  function writeKms(path: string): Buffer[] {
+    const keys = [0, 1, 2, 3].map(() => randomBytes(16));
+    const masterKeys = keys.map((k, keyNo) => ({ aid: AID, keyNo, key: k.toString('hex'), systemIdentifier: SYSID }));
     writeFileSync(path, JSON.stringify({ backend: 'file', masterKeys }));
     chmodSync(path, 0o600);
+    return keys;
   }
 
   const enrolArgs = (person = 'rpps:10001234567', extra: string[] = []) => [
@@ -77,7 +81,7 @@ describe('tessera desfire through the real pcscd', () => {
     writeFileSync(trust, pki.caBundlePem);
     kms = join(dir, 'kms.json');
     otherKms = join(dir, 'other-kms.json');
-    writeKms(kms);
+    masters = writeKms(kms);
     writeKms(otherKms);
     register = join(dir, 'register.json');
     const cert = await pki.issueCardCertificate();
@@ -188,6 +192,33 @@ describe('tessera desfire through the real pcscd', () => {
     assert.equal(stillBlocked.code, 3);
     assert.ok(!`${blocked.stdout}${blocked.stderr}${good.stdout}`.includes('4826'), 'the PIN is never printed');
     await bed.eject(0);
+  });
+
+  it('the pkcs11 KMS (SoftHSM2, non-extractable masters, PIN from the environment) authenticates the same badge', async () => {
+    const token = createTestToken('tessera-cli-kms', '135790');
+    try {
+      masters.forEach((k, n) => token.importKey(`badge-f51230-${n}`, k));
+      const p11 = join(dir, 'kms-p11.json');
+      writeFileSync(p11, JSON.stringify({
+        backend: 'pkcs11', module: SOFTHSM_MODULE, tokenLabel: token.label, pinEnv: 'TEST_KMS_PIN',
+        masterKeys: masters.map((_k, keyNo) => ({ aid: AID, keyNo, keyLabel: `badge-f51230-${keyNo}`, systemIdentifier: SYSID })),
+      }));
+      chmodSync(p11, 0o644);
+      const { card } = await enrolled({ ev2: true, randomUid: true });
+      const env = { SOFTHSM2_CONF: String(process.env['SOFTHSM2_CONF']), TEST_KMS_PIN: token.pin };
+      const auth = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', p11, '--aid', AID, '--key-no', '1', '--json'], '', env);
+      assert.equal(auth.code, 0, auth.stderr);
+      assert.equal(auth.json?.['uid'], card.uid.toString('hex').toUpperCase());
+      const id = await tessera(['desfire', 'read-identity', '--reader', badgeReader(), '--kms', p11, '--register', register, '--json'], '', env);
+      assert.equal(id.code, 0, id.stderr);
+      assert.equal(id.json?.['enrolment'], 'valid');
+      const noPin = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', p11, '--aid', AID, '--key-no', '1', '--json'], '', { SOFTHSM2_CONF: env.SOFTHSM2_CONF, TEST_KMS_PIN: '' });
+      assert.equal(noPin.code, 1);
+      assert.equal(noPin.json?.['error'], 'kms_pin_missing');
+      await bed.eject(0);
+    } finally {
+      token.dispose();
+    }
   });
 
   it('enrolment is refused for another person without the operator role, and for a badge that is not blank', async () => {
