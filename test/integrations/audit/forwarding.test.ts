@@ -7,6 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import http from 'node:http';
+import https from 'node:https';
+import { webcrypto } from 'node:crypto';
+import { x509 } from '../../testbed/pki/test-pki.js';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
@@ -229,6 +232,51 @@ describe('audit forwarding to an HTTP collector', () => {
     await fwd.stop();
     await log.close();
     await collector.close();
+  });
+});
+
+/** A self-signed ECDSA certificate for 127.0.0.1 (key and certificate PEM). */
+async function localTlsIdentity(): Promise<{ key: string; cert: string }> {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=127.0.0.1',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 3_600_000),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }])],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  return { key: `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PRIVATE KEY-----\n`, cert: cert.toString('pem') };
+}
+
+describe('audit forwarding over HTTPS', () => {
+  it('delivers to a collector whose certificate the configured CA vouches for, and keeps records for one it does not', async () => {
+    const id = await localTlsIdentity();
+    const got: string[] = [];
+    const server = https.createServer({ key: id.key, cert: id.cert }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        got.push(String(req.headers['idempotency-key']));
+        res.writeHead(201).end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/audit`;
+    const record = sealRecord(sampleInput(0), { seq: 1, prev: GENESIS_HASH, workstation: 'PC-URG-01', now: new Date() });
+    const line = recordLine(record).slice(0, -1);
+    const untrusted = new HttpCollectorSink({ url });
+    await assert.rejects(untrusted.send(record, line), /collector unreachable: (SELF_SIGNED|DEPTH_ZERO_SELF_SIGNED_CERT)/);
+    await untrusted.close();
+    const pinned = new HttpCollectorSink({ url, tls: { ca: id.cert } });
+    await pinned.send(record, line);
+    await pinned.close();
+    assert.deepEqual(got, [record.hash]);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
   });
 });
 
