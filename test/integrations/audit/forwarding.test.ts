@@ -5,7 +5,7 @@
  * the Windows event log argument vectors (the only part that can run on Linux).
  */
 import { strict as assert } from 'node:assert';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import http from 'node:http';
 import https from 'node:https';
 import { webcrypto } from 'node:crypto';
@@ -13,6 +13,7 @@ import { x509 } from '../../testbed/pki/test-pki.js';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -197,6 +198,33 @@ describe('audit forwarding to an HTTP collector', () => {
     assert.deepEqual(collector.stored.map((r) => r.seq), Array.from({ length: all }, (_, i) => i + 1));
     for (const w of written) assert.ok(collector.keys.has(w.hash));
     await second.stop();
+    await log.close();
+    await collector.close();
+  });
+
+  it('a read error of the local queue is reported and retried, not fatal', async () => {
+    const { logDir, spoolDir } = dirs();
+    const collector = new Collector();
+    const port = await collector.listen();
+    const warnings: string[] = [];
+    const fwd = await AuditForwarder.open({ sink: new HttpCollectorSink({ url: `http://127.0.0.1:${port}/` }), spoolDir, backoff: fast, onWarning: (w) => warnings.push(w.message) });
+    const log = await AuditLog.open({ dir: logDir, workstation: 'PC-URG-01' });
+    await fwd.attach(log);
+    for (let i = 0; i < 3; i++) await log.append(sampleInput(i));
+    const probe = await openFile(join(spoolDir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { read: (...a: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const spy = mock.method(proto, 'read');
+    spy.mock.mockImplementationOnce(() => Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })));
+    try {
+      fwd.start();
+      await fwd.idle();
+    } finally {
+      spy.mock.restore();
+    }
+    assert.deepEqual(collector.stored.map((r) => r.seq), [1, 2, 3]);
+    assert.ok(warnings.some((w) => /local queue: EIO/.test(w)), warnings.join('\n'));
+    await fwd.stop();
     await log.close();
     await collector.close();
   });

@@ -149,51 +149,69 @@ export class AuditForwarder {
   }
 
   private async run(): Promise<void> {
-    const batch = this.opts.batch ?? 32;
     const initial = this.opts.backoff?.initialMs ?? 500;
     const ceiling = this.opts.backoff?.maxMs ?? 60_000;
     while (this.running) {
-      const items = await this.spool.peek(batch);
-      if (items.length === 0) {
-        const log = this.log;
-        if (this.spool.dropping && log) {
-          // records were refused while full and the queue is empty now: take them from the log
-          await this.serial(() => this.catchUp(log));
-          if (this.spool.pendingBytes > 0) continue;
-        }
-        for (const w of this.idleWaiters.splice(0)) w();
-        this.idleSleep = true;
-        await this.sleep(ceiling);
-        this.idleSleep = false;
-        continue;
+      let failed: boolean;
+      try {
+        failed = await this.step(ceiling);
+      } catch (e) {
+        // the queue itself failed (disk error): keep the loop alive, say so, retry later
+        failed = true;
+        this.failures += 1;
+        this.lastError = `local queue: ${e instanceof Error ? e.message : String(e)}`;
+        this.warn({ code: 'audit_forward_failing', message: `audit forwarding to ${this.opts.sink.name}: ${this.lastError}` });
       }
-      let sent: { end: number; hash: string } | undefined;
-      let failed = false;
-      for (const item of items) {
-        if (!this.running) break;
-        try {
-          await this.opts.sink.send(item.record, item.line);
-        } catch (e) {
-          failed = true;
-          this.failures += 1;
-          this.lastError = e instanceof Error ? e.message : String(e);
-          if (this.failures === 1 || this.failures % 20 === 0) {
-            this.warn({ code: 'audit_forward_failing', message: `audit forwarding to ${this.opts.sink.name} failing (${this.failures} attempt(s)): ${this.lastError}; records kept in the local queue` });
-          }
-          break;
-        }
-        this.failures = 0;
-        this.lastError = undefined;
-        this.delivered += 1;
-        sent = { end: item.end, hash: item.record.hash };
-        this.opts.onDelivered?.(item.record);
-      }
-      if (sent) await this.spool.ack(sent.end, sent.hash);
       if (failed && this.running) {
         const delay = Math.min(ceiling, initial * 2 ** Math.min(this.failures - 1, 30));
         await this.sleep(delay * (0.8 + Math.random() * 0.4));
       }
     }
+  }
+
+  /** Sends what the queue holds (one batch) or waits for more; true when sending failed. */
+  private async step(ceiling: number): Promise<boolean> {
+    const items = await this.spool.peek(this.opts.batch ?? 32);
+    if (items.length === 0) {
+      const log = this.log;
+      if (this.spool.dropping && log) {
+        // records were refused while full and the queue is empty now: take them from the log
+        await this.serial(() => this.catchUp(log));
+        if (this.spool.pendingBytes > 0) return false;
+      }
+      for (const w of this.idleWaiters.splice(0)) w();
+      this.idleSleep = true;
+      await this.sleep(ceiling);
+      this.idleSleep = false;
+      return false;
+    }
+    let sent: { end: number; hash: string } | undefined;
+    let failed = false;
+    for (const item of items) {
+      if (!this.running) break;
+      try {
+        await this.opts.sink.send(item.record, item.line);
+      } catch (e) {
+        failed = true;
+        this.failures += 1;
+        this.lastError = e instanceof Error ? e.message : String(e);
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.warn({ code: 'audit_forward_failing', message: `audit forwarding to ${this.opts.sink.name} failing (${this.failures} attempt(s)): ${this.lastError}; records kept in the local queue` });
+        }
+        break;
+      }
+      this.failures = 0;
+      this.lastError = undefined;
+      this.delivered += 1;
+      sent = { end: item.end, hash: item.record.hash };
+      try {
+        this.opts.onDelivered?.(item.record);
+      } catch {
+        // an observer's failure does not concern delivery
+      }
+    }
+    if (sent) await this.spool.ack(sent.end, sent.hash);
+    return failed;
   }
 
   /** Runs queue-filling steps one at a time (a catch-up and a live enqueue never interleave). */
