@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { after, describe, it, mock } from 'node:test';
 import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { AuditError, AuditLog, GENESIS_HASH, listAuditFiles, parseRecordLine, verifyAuditFile, type AuditRecord } from '../../../src/main/integrations/audit/index.js';
 import { fillLog, readLinesOf, sampleInput, tempDir } from './helpers.js';
@@ -131,6 +132,19 @@ describe('audit log: chain and durability', () => {
     await log.close();
     await assert.rejects(log.append(sampleInput(1)), (e: unknown) => e instanceof AuditError && e.code === 'audit_closed');
     assert.equal(readLinesOf(log.currentFile).length, 1);
+  });
+
+  it('one writer per log: a second open is refused while the first is live; a dead writer\'s lock is taken over', async () => {
+    const dir = freshDir();
+    const log = await fillLog({ dir, workstation: 'PC-URG-01' }, 1);
+    await assert.rejects(AuditLog.open({ dir, workstation: 'PC-URG-01' }), (e: unknown) => e instanceof AuditError && e.code === 'audit_io' && new RegExp(`in use by process ${process.pid}`).test(e.message));
+    await log.close();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'audit.lock'), `${gone.stdout}\n`);
+    const again = await AuditLog.open({ dir, workstation: 'PC-URG-01' });
+    assert.equal(readFileSync(join(dir, 'audit.lock'), 'utf8'), `${process.pid}\n`);
+    await again.close();
+    assert.throws(() => statSync(join(dir, 'audit.lock')), /ENOENT/);
   });
 
   it('a refused input consumes no sequence number', async () => {

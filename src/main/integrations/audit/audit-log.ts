@@ -9,7 +9,7 @@
  * later appends are refused (so no decision takes effect unrecorded) until it is reopened,
  * which repairs what the failure left.
  */
-import { chmod, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AuditError } from './audit-error.js';
 import { auditFileName, auditFileNumber, DEFAULT_BASE_NAME, listAuditFiles } from './files.js';
@@ -74,6 +74,7 @@ export class AuditLog {
   private poisoned: unknown;
   private closed = false;
   private readonly subscribers: AuditSubscriber[] = [];
+  private lockPath: string | undefined;
   /** What the repair on open did, if anything. */
   readonly repaired: RepairReport | undefined;
 
@@ -117,75 +118,83 @@ export class AuditLog {
         opts.onWarning('audit_folder_mode_fixed', `${opts.dir} was readable or writable by others; set to 0700`);
       }
     });
-    const files = await listAuditFiles(opts.dir, opts.baseName);
-    if (process.platform !== 'win32') {
-      for (const f of files) {
-        await io(`check ${f}`, async () => {
-          if (((await stat(f)).mode & 0o077) !== 0) {
-            await chmod(f, 0o600);
-            opts.onWarning('audit_folder_mode_fixed', `${f} was readable or writable by others; set to 0600`);
-          }
-        });
+    const lockPath = join(opts.dir, `${opts.baseName}.lock`);
+    await io(`lock ${lockPath}`, () => acquireLock(lockPath));
+    try {
+      const files = await listAuditFiles(opts.dir, opts.baseName);
+      if (process.platform !== 'win32') {
+        for (const f of files) {
+          await io(`check ${f}`, async () => {
+            if (((await stat(f)).mode & 0o077) !== 0) {
+              await chmod(f, 0o600);
+              opts.onWarning('audit_folder_mode_fixed', `${f} was readable or writable by others; set to 0600`);
+            }
+          });
+        }
       }
-    }
-    const lastPath = files.at(-1);
-    let fileNo = lastPath ? (auditFileNumber(opts.baseName, basename(lastPath)) ?? 1) : 1;
-    const path = lastPath ?? join(opts.dir, auditFileName(opts.baseName, fileNo));
-    let seq = 0;
-    let prev = GENESIS_HASH;
-    let size = 0;
-    let fileRecords = 0;
-    let fileDay: string | undefined;
-    let repaired: RepairReport | undefined;
-    let needsHeader: { previousFile: string; previousLastSeq: number } | undefined;
+      const lastPath = files.at(-1);
+      let fileNo = lastPath ? (auditFileNumber(opts.baseName, basename(lastPath)) ?? 1) : 1;
+      const path = lastPath ?? join(opts.dir, auditFileName(opts.baseName, fileNo));
+      let seq = 0;
+      let prev = GENESIS_HASH;
+      let size = 0;
+      let fileRecords = 0;
+      let fileDay: string | undefined;
+      let repaired: RepairReport | undefined;
+      let needsHeader: { previousFile: string; previousLastSeq: number } | undefined;
 
-    if (lastPath) {
-      const tail = await findLastRecord(lastPath, opts.maxRepairBytes, true);
-      if (tail.cutAt < tail.size) {
-        await io(`repair ${lastPath}`, async () => {
-          const h = await open(lastPath, 'r+');
-          try {
-            await h.truncate(tail.cutAt);
-            await h.sync();
-          } finally {
-            await h.close();
-          }
-        });
-        repaired = { file: basename(lastPath), bytesCut: tail.size - tail.cutAt };
+      if (lastPath) {
+        const tail = await findLastRecord(lastPath, opts.maxRepairBytes, true);
+        if (tail.cutAt < tail.size) {
+          await io(`repair ${lastPath}`, async () => {
+            const h = await open(lastPath, 'r+');
+            try {
+              await h.truncate(tail.cutAt);
+              await h.sync();
+            } finally {
+              await h.close();
+            }
+          });
+          repaired = { file: basename(lastPath), bytesCut: tail.size - tail.cutAt };
+        }
+        size = tail.cutAt;
+        if (tail.record) {
+          seq = tail.record.seq;
+          prev = tail.record.hash;
+          const first = await firstRecord(lastPath);
+          fileDay = first ? first.time.slice(0, 10) : undefined;
+          fileRecords = first ? 2 : 0; // "more than a header": enough for the size rule; exact count not needed
+        } else if (files.length > 1) {
+          const before = files.at(-2) as string;
+          const prevTail = await findLastRecord(before, opts.maxRepairBytes, false);
+          if (!prevTail.record) throw new AuditError('audit_log_corrupt', `${before} holds no complete record`);
+          seq = prevTail.record.seq;
+          prev = prevTail.record.hash;
+          needsHeader = { previousFile: basename(before), previousLastSeq: seq };
+        }
+      } else {
+        fileNo = 1;
       }
-      size = tail.cutAt;
-      if (tail.record) {
-        seq = tail.record.seq;
-        prev = tail.record.hash;
-        const first = await firstRecord(lastPath);
-        fileDay = first ? first.time.slice(0, 10) : undefined;
-        fileRecords = first ? 2 : 0; // "more than a header": enough for the size rule; exact count not needed
-      } else if (files.length > 1) {
-        const before = files.at(-2) as string;
-        const prevTail = await findLastRecord(before, opts.maxRepairBytes, false);
-        if (!prevTail.record) throw new AuditError('audit_log_corrupt', `${before} holds no complete record`);
-        seq = prevTail.record.seq;
-        prev = prevTail.record.hash;
-        needsHeader = { previousFile: basename(before), previousLastSeq: seq };
-      }
-    } else {
-      fileNo = 1;
-    }
 
-    const fh = await io(`open ${path}`, async () => {
-      const h = await open(path, 'a', 0o600);
-      await h.chmod(0o600);
-      return h;
-    });
-    if (!lastPath) await fsyncDir(opts.dir);
-    const log = new AuditLog(opts, { fh, path, fileNo, size, fileRecords, fileDay, seq, prev, repaired });
-    if (needsHeader) {
-      await log.append({ event: 'log_rotated', decision: 'info', reason: 'rotation_resumed', details: needsHeader });
+      const fh = await io(`open ${path}`, async () => {
+        const h = await open(path, 'a', 0o600);
+        await h.chmod(0o600);
+        return h;
+      });
+      if (!lastPath) await fsyncDir(opts.dir);
+      const log = new AuditLog(opts, { fh, path, fileNo, size, fileRecords, fileDay, seq, prev, repaired });
+      log.lockPath = lockPath;
+      if (needsHeader) {
+        await log.append({ event: 'log_rotated', decision: 'info', reason: 'rotation_resumed', details: needsHeader });
+      }
+      if (repaired) {
+        await log.append({ event: 'log_repaired', decision: 'info', reason: 'torn_tail_truncated', details: { repairedFile: repaired.file, bytesCut: repaired.bytesCut } });
+      }
+      return log;
+    } catch (e) {
+      await unlink(lockPath).catch(() => undefined);
+      throw e;
     }
-    if (repaired) {
-      await log.append({ event: 'log_repaired', decision: 'info', reason: 'torn_tail_truncated', details: { repairedFile: repaired.file, bytesCut: repaired.bytesCut } });
-    }
-    return log;
   }
 
   /** Sequence number of the last durable record (0 for an empty log). */
@@ -243,6 +252,7 @@ export class AuditLog {
     this.closed = true;
     await this.drained;
     await this.fh.close();
+    if (this.lockPath) await unlink(this.lockPath).catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
@@ -364,6 +374,41 @@ async function fsyncDir(dir: string): Promise<void> {
     await h.sync();
   } finally {
     await h.close();
+  }
+}
+
+/**
+ * One writer per log: `<base>.lock` holds the writer's process id. A lock left by a process that
+ * no longer exists (killed) is taken over; a live one refuses the open (two agents appending to
+ * one chain would break it).
+ */
+async function acquireLock(path: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const h = await open(path, 'wx', 0o600);
+      try {
+        await h.write(`${process.pid}\n`);
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && processExists(pid)) throw new AuditError('audit_io', `the audit log is in use by process ${pid} (${path})`);
+    await unlink(path).catch(() => undefined);
+  }
+  throw new AuditError('audit_io', `cannot take the audit log lock ${path}`);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
