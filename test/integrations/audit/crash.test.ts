@@ -33,7 +33,8 @@ function runAndKill(dir: string, shortWrites: boolean): Promise<Run> {
     let killed = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!killed && out.startsWith('ready') && out.includes('\n')) {
+      // kill once the child is in its loop (a first batch acknowledged), at a random moment after
+      if (!killed && out.startsWith('ready') && out.split('\n').length > 2) {
         killed = true;
         void sleep(randomInt(20, 250)).then(() => child.kill('SIGKILL'));
       }
