@@ -9,7 +9,7 @@ import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, unlink
 import { open } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
-import { AuditError, AuditLog, GENESIS_HASH, listAuditFiles, parseRecordLine, verifyAuditFile, type AuditRecord } from '../../../src/main/integrations/audit/index.js';
+import { AuditError, AuditLog, GENESIS_HASH, listAuditFiles, parseRecordLine, recordLine, verifyAuditFile, type AuditRecord } from '../../../src/main/integrations/audit/index.js';
 import { fillLog, readLinesOf, sampleInput, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -267,6 +267,31 @@ describe('audit log: torn tail repair on open', () => {
     const v = await verifyAuditFile(file);
     assert.ok(v.ok);
     assert.equal(v.records, 5);
+  });
+
+  it('the repair record is durable before the file is cut: a crash in between loses no evidence', async () => {
+    const dir = freshDir();
+    const log = await fillLog({ dir, workstation: 'PC-URG-01' }, 3);
+    const file = log.currentFile;
+    await log.close();
+    const garbage = `${'x'.repeat(900)}\n${'y'.repeat(300)}`;
+    appendFileSync(file, garbage);
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { truncate: () => Promise<void> };
+    await probe.close();
+    const spy = mock.method(proto, 'truncate', () => Promise.reject(Object.assign(new Error('killed'), { code: 'EIO' })));
+    try {
+      await assert.rejects(AuditLog.open({ dir, workstation: 'PC-URG-01' }), (e: unknown) => e instanceof AuditError && e.code === 'audit_io');
+    } finally {
+      spy.mock.restore();
+    }
+    const again = await AuditLog.open({ dir, workstation: 'PC-URG-01' });
+    await again.close();
+    const records = readLinesOf(file).map(parse);
+    assert.deepEqual(records.map((r) => r.event), ['auth_succeeded', 'session_locked', 'reidentification', 'log_repaired', 'log_repaired']);
+    assert.equal(records[3]?.details?.bytesCut, Buffer.byteLength(garbage));
+    assert.equal(records[4]?.details?.bytesCut, Buffer.byteLength(garbage) - Buffer.byteLength(recordLine(records[3] as AuditRecord)));
+    assert.ok((await verifyAuditFile(file)).ok);
   });
 
   it('garbage lines after the last record (e.g. zero-filled blocks) are cut too', async () => {

@@ -145,18 +145,6 @@ export class AuditLog {
 
       if (lastPath) {
         const tail = await findLastRecord(lastPath, opts.maxRepairBytes, true);
-        if (tail.cutAt < tail.size) {
-          await io(`repair ${lastPath}`, async () => {
-            const h = await open(lastPath, 'r+');
-            try {
-              await h.truncate(tail.cutAt);
-              await h.sync();
-            } finally {
-              await h.close();
-            }
-          });
-          repaired = { file: basename(lastPath), bytesCut: tail.size - tail.cutAt };
-        }
         size = tail.cutAt;
         if (tail.record) {
           seq = tail.record.seq;
@@ -172,6 +160,38 @@ export class AuditLog {
           prev = prevTail.record.hash;
           needsHeader = { previousFile: basename(before), previousLastSeq: seq };
         }
+        if (tail.cutAt < tail.size) {
+          // The record saying what was cut is written over the torn bytes and synced BEFORE the
+          // file is shortened: a crash in between leaves it followed by leftovers, which the
+          // next open cuts again; the evidence is never lost.
+          repaired = { file: basename(lastPath), bytesCut: tail.size - tail.cutAt };
+          const now = opts.clock();
+          const lines: string[] = [];
+          const seal = (input: AuditInput): void => {
+            const r = sealRecord(input, { seq: seq + 1, prev, workstation: opts.workstation, now });
+            lines.push(recordLine(r));
+            seq = r.seq;
+            prev = r.hash;
+          };
+          if (needsHeader) seal({ event: 'log_rotated', decision: 'info', reason: 'rotation_resumed', details: needsHeader });
+          needsHeader = undefined;
+          seal({ event: 'log_repaired', decision: 'info', reason: 'torn_tail_truncated', details: { repairedFile: repaired.file, bytesCut: repaired.bytesCut } });
+          const buf = Buffer.from(lines.join(''), 'utf8');
+          await io(`repair ${lastPath}`, async () => {
+            const h = await open(lastPath, 'r+');
+            try {
+              await h.write(buf, 0, buf.length, tail.cutAt);
+              await h.sync();
+              await h.truncate(tail.cutAt + buf.length);
+              await h.sync();
+            } finally {
+              await h.close();
+            }
+          });
+          size = tail.cutAt + buf.length;
+          fileRecords += lines.length;
+          fileDay ??= utcDay(now);
+        }
       } else {
         fileNo = 1;
       }
@@ -186,9 +206,6 @@ export class AuditLog {
       log.lockPath = lockPath;
       if (needsHeader) {
         await log.append({ event: 'log_rotated', decision: 'info', reason: 'rotation_resumed', details: needsHeader });
-      }
-      if (repaired) {
-        await log.append({ event: 'log_repaired', decision: 'info', reason: 'torn_tail_truncated', details: { repairedFile: repaired.file, bytesCut: repaired.bytesCut } });
       }
       return log;
     } catch (e) {
