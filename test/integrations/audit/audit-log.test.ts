@@ -9,7 +9,7 @@ import { appendFileSync, chmodSync, readFileSync, statSync, truncateSync, unlink
 import { open } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
-import { AuditError, AuditLog, GENESIS_HASH, listAuditFiles, parseRecordLine, recordLine, verifyAuditFile, type AuditRecord } from '../../../src/main/integrations/audit/index.js';
+import { AuditError, AuditLog, GENESIS_HASH, recordThenApply, listAuditFiles, parseRecordLine, recordLine, verifyAuditFile, type AuditRecord } from '../../../src/main/integrations/audit/index.js';
 import { fillLog, readLinesOf, sampleInput, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -145,6 +145,22 @@ describe('audit log: chain and durability', () => {
     assert.equal(readFileSync(join(dir, 'audit.lock'), 'utf8'), `${process.pid}\n`);
     await again.close();
     assert.throws(() => statSync(join(dir, 'audit.lock')), /ENOENT/);
+  });
+
+  it('recordThenApply: the effect runs after the record is durable, and never when it cannot be written', async () => {
+    const dir = freshDir();
+    const log = await AuditLog.open({ dir, workstation: 'PC-URG-01' });
+    let applied = 0;
+    const seen = await recordThenApply(log, sampleInput(0), (r) => {
+      applied += 1;
+      assert.ok(readFileSync(log.currentFile, 'utf8').includes(r.hash), 'on disk when the effect runs');
+      return r.seq;
+    });
+    assert.equal(seen, 1);
+    await assert.rejects(recordThenApply(log, { ...sampleInput(1), details: { reader: '0000' } }, () => { applied += 1; }), (e: unknown) => e instanceof AuditError);
+    await log.close();
+    await assert.rejects(recordThenApply(log, sampleInput(1), () => { applied += 1; }), (e: unknown) => e instanceof AuditError && e.code === 'audit_closed');
+    assert.equal(applied, 1);
   });
 
   it('a refused input consumes no sequence number', async () => {

@@ -488,3 +488,13 @@ async function findLastRecord(path: string, maxRepairBytes: number, repairable: 
     }
   });
 }
+
+/**
+ * The rule of the house for decisions: record first (written and fsync'd), then apply. If the
+ * record cannot be written, `effect` never runs and the error goes to the caller (the session
+ * layer refuses rather than acting unrecorded).
+ */
+export async function recordThenApply<T>(log: AuditLog, input: AuditInput, effect: (record: AuditRecord) => T | Promise<T>): Promise<T> {
+  const record = await log.append(input);
+  return effect(record);
+}

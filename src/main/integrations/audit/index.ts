@@ -25,7 +25,7 @@ export {
   type SecretKeysOf,
 } from './record.js';
 export { auditFileName, DEFAULT_BASE_NAME, listAuditFiles } from './files.js';
-export { AuditLog, type AuditLogOptions, type AuditSubscriber, type RepairReport, type WrittenRecord } from './audit-log.js';
+export { AuditLog, recordThenApply, type AuditLogOptions, type AuditSubscriber, type RepairReport, type WrittenRecord } from './audit-log.js';
 export { verifyAuditFile, type AuditProblem, type BadRecord, type VerifyOptions, type VerifyResult } from './verify.js';
 export { AuditSpool, type SpoolOptions, type SpoolWarning, type SpoolWarningCode, type SpooledRecord } from './spool.js';
 export { AuditForwarder, type ForwarderOptions, type ForwarderState } from './forwarder.js';
