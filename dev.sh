@@ -69,6 +69,6 @@ case "$cmd" in
   setup) setup ;;
   test) setup; npm test ;;
   demo) setup; npm run build --silent; exec ./scripts/testnet.sh node --enable-source-maps build/scripts/demo.js ;;
-  bench) setup; npm run build --silent; exec ./scripts/testnet.sh node --enable-source-maps build/scripts/bench/run.js "${@:2}" ;;
+  bench) setup; npm run build --silent; exec ./scripts/testnet.sh ./scripts/bench/all.sh ;;
   *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [ "$cmd" = help ] || exit 2 ;;
 esac
