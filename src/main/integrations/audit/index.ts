@@ -43,3 +43,4 @@ export {
   type WindowsEventOptions,
   type WindowsEventType,
 } from './sinks/windows-event-sink.js';
+export { auditInputFromDecision } from './from-decision.js';

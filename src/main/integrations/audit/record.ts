@@ -40,10 +40,37 @@ export const AUDIT_EVENTS = [
   'degraded_mode_left',
   'log_rotated',
   'log_repaired',
+  // what made the session engine decide (src/main/session/policy/decision.ts, EngineEventKind)
+  'authentication',
+  'authentication_started',
+  'authentication_failed',
+  'badge_tap',
+  'screen_locked',
+  'sleep',
+  'resume',
+  'os_user_switch',
+  'idle_timeout',
+  'window_timer',
+  'lock_request',
+  'sign_out_request',
 ] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
-export const AUDIT_DECISIONS = ['allow', 'deny', 'lock', 'unlock', 'sign_out', 'expire', 'info'] as const;
+export const AUDIT_DECISIONS = [
+  'allow',
+  'deny',
+  'lock',
+  'unlock',
+  'sign_out',
+  'expire',
+  'info',
+  // the session engine's decisions (DecisionKind) not already above
+  'open',
+  'switch_user',
+  'refuse',
+  'require_second_factor',
+  'ignore',
+] as const;
 export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
 
 const MEANS: readonly MeansKind[] = ['cps', 'desfire', 'fido2'];
@@ -63,6 +90,12 @@ export interface AuditDetails {
   readonly badgeUid?: string;
   /** FIDO2 credential id (base64url; a public identifier). */
   readonly credentialId?: string;
+  /** Badge enrolment id (the registered badge, a public identifier). */
+  readonly enrolmentId?: string;
+  /** What the RIE table made of the authentication. */
+  readonly classification?: 'two_factor' | 'single_factor_reidentification_candidate' | 'refused';
+  /** The RIE rule applied when `reason` is not itself the rule. */
+  readonly rule?: string;
   /** Stable error code of a refusal (e.g. `wrong_pin`). */
   readonly errorCode?: string;
   /** PIN tries left reported by the card (the count, never the PIN). */
@@ -178,6 +211,9 @@ const DETAIL_CHECKS: { readonly [K in keyof Required<AuditDetails>]: DetailCheck
   certificateSha256: (f, v) => checkPattern(f, v, HEX64, 'lower-case SHA-256 hex'),
   badgeUid: (f, v) => checkPattern(f, v, /^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{14}|[0-9A-Fa-f]{20})$/, 'UID hex of 4, 7 or 10 bytes'),
   credentialId: (f, v) => checkPattern(f, v, /^[A-Za-z0-9_-]{16,1366}$/, 'base64url credential id'),
+  enrolmentId: (f, v) => checkPattern(f, v, /^[A-Za-z0-9._:-]{1,64}$/, 'enrolment id'),
+  classification: (f, v) => checkPattern(f, v, /^(two_factor|single_factor_reidentification_candidate|refused)$/, 'RIE classification'),
+  rule: (f, v) => checkPattern(f, v, REASON, 'rule code'),
   errorCode: (f, v) => checkPattern(f, v, REASON, 'error code'),
   retriesLeft: (f, v) => checkInt(f, v, 0, 99),
   previousPerson: (f, v) => checkPattern(f, v, PERSON, 'person id'),

@@ -5,7 +5,7 @@
  *   <PRI>1 TIMESTAMP HOSTNAME tessera PROCID MSGID [tessera@32473 seq=".." hash=".." ...] BOM{json}
  *
  * PRI = facility × 8 + severity (default facility 10, authpriv): a refusal or a repaired log is
- * a warning (4), a decision that opens or unlocks is a notice (5), the rest informational (6).
+ * a warning (4), a decision that opens, unlocks or switches is a notice (5), the rest informational (6).
  * 32473 is the private enterprise number RFC 5612 reserves for documentation: an establishment
  * that registers its own sets `enterpriseId`. The message is the record's canonical JSON line,
  * so the collector can check its hash. The local `/dev/log` socket is not offered: Node has no
@@ -41,8 +41,8 @@ function sdValue(v: string): string {
 }
 
 export function syslogSeverity(record: AuditRecord): number {
-  if (record.decision === 'deny' || record.event === 'log_repaired') return 4;
-  if (record.decision === 'allow' || record.decision === 'unlock') return 5;
+  if (record.decision === 'deny' || record.decision === 'refuse' || record.event === 'log_repaired') return 4;
+  if (record.decision === 'allow' || record.decision === 'unlock' || record.decision === 'open' || record.decision === 'switch_user') return 5;
   return 6;
 }
 

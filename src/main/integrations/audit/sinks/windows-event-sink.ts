@@ -34,19 +34,24 @@ export interface WindowsEventCommand {
 /** Event identifiers (1..1000, the range `eventcreate` accepts), one per decision. */
 export const WINDOWS_EVENT_IDS: Readonly<Record<AuditRecord['decision'], number>> = {
   allow: 100,
+  open: 101,
+  switch_user: 102,
   deny: 200,
+  refuse: 201,
+  require_second_factor: 210,
   lock: 300,
   unlock: 310,
   sign_out: 320,
   expire: 330,
   info: 400,
+  ignore: 410,
 };
 
 export const MESSAGE_ENV = 'TESSERA_AUDIT_EVENT';
 
 export function windowsEventType(record: AuditRecord): WindowsEventType {
   if (record.event === 'log_repaired') return 'WARNING';
-  return record.decision === 'deny' ? 'WARNING' : 'INFORMATION';
+  return record.decision === 'deny' || record.decision === 'refuse' ? 'WARNING' : 'INFORMATION';
 }
 
 function checkName(field: string, v: string): string {
