@@ -41,6 +41,8 @@ export interface ControlServerOptions {
 interface Client {
   readonly socket: Socket;
   events: ReadonlySet<ControlEventName> | undefined;
+  /** Refused (over-long line): what it still sends is discarded. */
+  closing: boolean;
 }
 
 export class ControlServer {
@@ -92,7 +94,7 @@ export class ControlServer {
   /** Sends `{ event, data }` to every subscriber of `event`. */
   publish(event: ControlEventName, data: unknown): void {
     const line = encodeLine({ event, data });
-    for (const c of this.clients) {
+    for (const c of [...this.clients]) {
       if (c.events?.has(event)) this.send(c, line);
     }
   }
@@ -117,12 +119,13 @@ export class ControlServer {
       socket.destroy();
       return;
     }
-    const client: Client = { socket, events: undefined };
+    const client: Client = { socket, events: undefined, closing: false };
     this.clients.add(client);
     socket.setNoDelay(true);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     socket.on('data', (chunk: Buffer) => {
+      if (client.closing) return;
       let start = 0;
       for (;;) {
         const nl = chunk.indexOf(0x0a, start);
@@ -153,6 +156,8 @@ export class ControlServer {
   }
 
   private tooLong(client: Client): void {
+    client.closing = true;
+    client.events = undefined;
     client.socket.end(encodeLine({ id: null, ok: false, error: { code: 'line_too_long', message: `line longer than ${MAX_LINE_BYTES} bytes: connection closed` } }));
     client.socket.destroySoon();
     this.clients.delete(client);
