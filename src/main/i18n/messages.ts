@@ -4,8 +4,17 @@
  */
 export type Lang = 'fr' | 'en';
 
-type Params = { retriesLeft?: number; reader?: string; reason?: string; file?: string; line?: number; seq?: number; count?: number; hash?: string; problem?: string; field?: string; allowed?: string; source?: string };
+type Params = { retriesLeft?: number; reader?: string; reason?: string; file?: string; line?: number; seq?: number; count?: number; hash?: string; problem?: string; field?: string; allowed?: string; source?: string; state?: string; person?: string; means?: string; minutes?: number };
 type Text = (p: Params) => string;
+
+/** Workstation states (session engine), as `tessera status` shows them. */
+const STATES: Record<string, Record<Lang, string>> = {
+  signed_out: { fr: 'fermée', en: 'signed out' },
+  authenticating: { fr: 'en cours d’authentification', en: 'authenticating' },
+  active: { fr: 'active', en: 'active' },
+  locked: { fr: 'verrouillée', en: 'locked' },
+  expired: { fr: 'expirée', en: 'expired' },
+};
 
 /** Why a card certificate was refused, as a person reads it. */
 const CERTIFICATE_REASONS: Record<string, Record<Lang, string>> = {
@@ -212,6 +221,17 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   control_refused: { fr: (p) => `Accès refusé au canal de contrôle de l’agent (${p.file ?? ''}).`, en: (p) => `Access to the agent’s control channel refused (${p.file ?? ''}).` },
   control_insecure_path: { fr: (p) => `Canal de contrôle refusé : ${p.reason ?? ''}`, en: (p) => `Control channel refused: ${p.reason ?? ''}` },
   control_protocol: { fr: (p) => `Réponse illisible de l’agent : ${p.reason ?? ''}`, en: (p) => `Unreadable answer from the agent: ${p.reason ?? ''}` },
+  config_valid: {
+    fr: (p) => `Configuration valide (${p.file ?? ''}) : ${plural(p.count, 'réglage fixé', 'réglages fixés', 'fr')} par la politique ou l’utilisateur.`,
+    en: (p) => `Configuration valid (${p.file ?? ''}): ${plural(p.count, 'setting', 'settings', 'en')} set by policy or user.`,
+  },
+  status_session: {
+    fr: (p) => `Session ${STATES[p.state ?? '']?.fr ?? p.state ?? ''} : ${p.person ?? ''} (${p.means ?? ''}, ${p.reason ?? ''}), fenêtre de réidentification : ${p.minutes ?? 0} min restantes.`,
+    en: (p) => `Session ${STATES[p.state ?? '']?.en ?? p.state ?? ''}: ${p.person ?? ''} (${p.means ?? ''}, ${p.reason ?? ''}), re-identification window: ${p.minutes ?? 0} min left.`,
+  },
+  status_no_session: { fr: (p) => `Aucune session ouverte (${STATES[p.state ?? '']?.fr ?? p.state ?? ''}).`, en: (p) => `No open session (${STATES[p.state ?? '']?.en ?? p.state ?? ''}).` },
+  status_degraded: { fr: (p) => (p.reason === 'yes' ? 'Mode dégradé : oui (fournisseur d’identité ou réseau injoignable).' : 'Mode dégradé : non.'), en: (p) => (p.reason === 'yes' ? 'Degraded mode: yes (identity provider or network unreachable).' : 'Degraded mode: no.') },
+  status_reader: { fr: (p) => `Lecteur ${p.reader ?? ''} : ${p.reason === 'card' ? 'carte présente' : 'vide'}.`, en: (p) => `Reader ${p.reader ?? ''}: ${p.reason === 'card' ? 'card present' : 'empty'}.` },
   control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
   control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },
   internal: { fr: (p) => `Erreur interne : ${p.reason ?? ''}`, en: (p) => `Internal error: ${p.reason ?? ''}` },
