@@ -9,6 +9,8 @@ import { auditCommandGroup } from './commands/audit.js';
 import { fidoCommandGroup } from './commands/fido.js';
 import { desfireCommandGroup } from './commands/desfire.js';
 import { kmsCommandGroup } from './commands/kms.js';
+import { configCommandGroup } from './commands/config.js';
+import { statusCommandGroup } from './commands/status.js';
 
 export interface CommandGroup {
   /** First word on the command line. */
@@ -18,4 +20,4 @@ export interface CommandGroup {
   run(ctx: CliContext, argv: readonly string[]): Promise<number>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup, configCommandGroup, statusCommandGroup];
