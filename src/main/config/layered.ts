@@ -79,7 +79,10 @@ function originOfIssue(path: readonly PropertyKey[], origins: ReadonlyMap<Settin
   const names = path.filter((k): k is string => typeof k === 'string');
   for (let n = names.length; n > 0; n--) {
     const p = names.slice(0, n).join('.');
-    if (isSettingPath(p)) return origins.get(p)?.name;
+    const direct = isSettingPath(p) ? origins.get(p)?.name : undefined;
+    if (direct !== undefined) return direct;
+    // A setting required by another one (sso.clientId with sso.issuerUrl): the source that set its section.
+    for (const [k, o] of origins) if (k.startsWith(`${p}.`) && o.kind !== 'default') return o.name;
   }
   return undefined;
 }

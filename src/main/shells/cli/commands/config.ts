@@ -24,7 +24,7 @@ export function configErrorText(e: ConfigError, lang: Lang): string {
   const detail = e.problem
     ? message(e.problem, lang, { field: e.field ?? '', allowed: e.allowed ?? '', file: e.file ?? e.source ?? '', reason: e.message })
     : e.message;
-  const where = e.source && e.problem !== 'config.unreadable' && e.problem !== 'config.not_json' && e.problem !== 'config.bad_source' ? `${e.source} : ` : '';
+  const where = e.source && e.problem !== 'config.unreadable' && e.problem !== 'config.not_json' && e.problem !== 'config.bad_source' ? `${e.source}${lang === 'fr' ? ' : ' : ': '}` : '';
   return message('config_invalid', lang, { reason: `${where}${detail}` });
 }
 
