@@ -24,20 +24,26 @@ import { Agent } from '../../src/main/shells/agent/agent.js';
 import { TrustStore } from '../../src/main/means/cps/trust-store.js';
 import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js';
 import { MinimalSession } from '../../src/main/session/minimal-session.js';
-import { enrolBlankBadge, JsonEnrolmentRegister, type BadgeKeySource } from '../../src/main/means/desfire/index.js';
+import { enrolBlankBadge, JsonEnrolmentRegister, tapBadge, type BadgeKeySource } from '../../src/main/means/desfire/index.js';
 import { FileKms, parseKmsConfig } from '../../src/main/integrations/kms/index.js';
 import type { AuthEvent } from '../../src/main/means/auth-event.js';
 import { openTestBed } from '../../test/testbed/bed.js';
 import { DesfireCard } from '../../test/testbed/cards/desfire-card.js';
 import type { VirtualCard } from '../../test/testbed/virtual-card.js';
 import { SimulatedChannel } from '../../test/means/cps/simulated-channel.js';
-import { RawProbe } from './raw-probe.js';
+import { NOOP_APDU, RawProbe } from './raw-probe.js';
 import { roundDeep, routesHaveLoopbackQuickack, summarize, type Summary } from './stats.js';
 
 const TARGET_RATIO = 1.5;
 const WARMUP = 5;
 const AID = Buffer.from('F51230', 'hex');
 const PERSON = { id: 'rpps:10001234567', name: 'Alice Durand' };
+const FLOOR_AID = Buffer.from('AAAAAA', 'hex');
+/** SelectApplication(AAAAAA) then ReadData(file 1, 0, 56) in plain mode ×6: 7 APDUs with 56-byte answers. */
+const FLOOR_APDUS = [
+  Buffer.from('905A000003AAAAAA00', 'hex'),
+  ...Array.from({ length: 6 }, () => Buffer.from('90BD0000070100000038000000', 'hex')),
+];
 
 /** The card seen from the bench: APDU arrival/answer times and compute time inside the simulator. */
 class TimedCard implements VirtualCard {
@@ -138,6 +144,13 @@ async function main(): Promise<void> {
       proof: { kind: 'card-signature', challenge: '00'.repeat(32), certificateSha256: '00'.repeat(32) }, at: new Date(),
     };
     await enrolBlankBadge(new SimulatedChannel(badge), { keys: kms, aid: AID, proof, person: PERSON, pin: Buffer.from('4826'), register });
+    // A second, free-access application used only by the floor: plain ReadData answers as long
+    // as the tap's longest answers (56 bytes + status), so the raw probe also carries real sizes.
+    badge.addApplication({
+      aid: FLOOR_AID,
+      keys: [{ key: Buffer.alloc(16) }],
+      files: [{ fileNo: 1, type: 'std', commMode: 'plain', access: { read: 0xe, write: 0xe, readWrite: 0xe, change: 0xe }, size: 56, data: randomBytes(56) }],
+    });
     const card = new TimedCard(badge);
 
     const session = new MinimalSession();
@@ -206,27 +219,57 @@ async function main(): Promise<void> {
 
     // Floor: raw round trips to the same card, no agent code on the path.
     await bed.insert(0, card);
+    // Diagnostic: the same no-op through the agent's transport (ReaderMonitor + PcscCardChannel),
+    // to tell transport overhead from protocol/means overhead.
+    const transportRtt: number[] = [];
+    const tm = new ReaderMonitor();
+    try {
+      await tm.start();
+      await tm.settled(2000);
+      await tm.withCard(bed.readerNames[0], async (ch) => {
+        for (let i = -20; i < 300; i++) {
+          const t0 = performance.now();
+          await ch.transmit(Buffer.from(NOOP_APDU));
+          if (i >= 0) transportRtt.push(performance.now() - t0);
+        }
+      });
+    } finally {
+      await tm.stop();
+    }
     const probe = await RawProbe.open(bed.readerNames[0], 2);
     let rtt: number[];
     const replays: number[] = [];
+    const sized: number[] = [];
     try {
       rtt = await probe.measure(300);
       // The same 7 command APDUs a tap sent, replayed raw (the card answers the stale
       // authentication frames with errors: same transport work, no agent code).
       for (let i = 0; i < 5; i++) await probe.replay(tapApdus);
       for (let i = 0; i < 100; i++) replays.push(await probe.replay(tapApdus));
+      for (let i = 0; i < 5; i++) await probe.replay(FLOOR_APDUS);
+      for (let i = 0; i < 100; i++) sized.push(await probe.replay(FLOOR_APDUS));
     } finally {
       probe.close();
     }
     await bed.eject(0);
 
+    // Diagnostic: the same tap in process (SimulatedChannel, no pcscd): host + card CPU only.
+    const inProcess: number[] = [];
+    const simChannel = new SimulatedChannel(badge);
+    for (let i = -50; i < 500; i++) {
+      const t0 = performance.now();
+      await tapBadge(simChannel, { keys: kms, aid: AID, register });
+      if (i >= 0) inProcess.push(performance.now() - t0);
+    }
+
     const tapS = summarize(taps);
     const rttS = summarize(rtt);
     const replayS = summarize(replays);
+    const sizedS = summarize(sized);
     const computeS = summarize(computePerTap);
     // The floor takes the larger of the two raw measurements (a case-1 no-op can be cheaper to
     // carry than the tap's own commands), plus what the simulated card computes during a tap.
-    const perApdu = Math.max(rttS.p50, replayS.p50 / apdusPerTap);
+    const perApdu = Math.max(rttS.p50, replayS.p50 / apdusPerTap, sizedS.p50 / FLOOR_APDUS.length);
     const floorMs = perApdu * apdusPerTap + computeS.p50;
     const ratio = tapS.p50 / floorMs;
     // SCardConnect (and the ATR exchange vpcd does on connect) is not an APDU: the floor as
@@ -245,7 +288,9 @@ async function main(): Promise<void> {
       fromInsertCallMs: summarize(fromInsertCall),
       steps: Object.fromEntries(STEPS.map((k) => [k, steps[k].length ? summarize(steps[k]) : null])) as Record<Step, Summary | null>,
       kmsMsPerTap: summarize(kmsPerTap),
-      floor: { rawNoopRoundTripMs: rttS, rawTapReplayMs: replayS, perApduMs: perApdu, cardComputeMsPerTap: computeS, apdus: apdusPerTap, floorMs },
+      agentTransportNoopRoundTripMs: summarize(transportRtt),
+      inProcessTapMs: summarize(inProcess),
+      floor: { rawNoopRoundTripMs: rttS, rawTapReplayMs: replayS, rawLongAnswersReplayMs: sizedS, perApduMs: perApdu, cardComputeMsPerTap: computeS, apdus: apdusPerTap, floorMs },
       target: { ratio: TARGET_RATIO, p50OverFloor: ratio, met: ratio < TARGET_RATIO, p50WithoutConnectOverFloor: ratioNoConnect },
     };
     const outPath = resolve(out);
@@ -257,7 +302,8 @@ async function main(): Promise<void> {
         `tap-unlock: ${runs} taps, ${apdusPerTap} APDUs each (EV2, random UID, file KMS)`,
         `  badge present → unlocked: p50 ${f(tapS.p50)} ms, p95 ${f(tapS.p95)} ms (from the vpcd insert call: p50 ${f(report.fromInsertCallMs.p50)} ms)`,
         `  steps p50: ${STEPS.map((k) => `${k} ${steps[k].length ? f(summarize(steps[k]).p50) : '-'}`).join(', ')} ms`,
-        `  floor: ${apdusPerTap} × raw RTT ${f(perApdu)} ms (no-op p50 ${f(rttS.p50)} ms, tap APDUs replayed p50 ${f(replayS.p50)} ms) + card compute ${f(computeS.p50)} ms = ${f(floorMs)} ms`,
+        `  floor: ${apdusPerTap} × raw RTT ${f(perApdu)} ms (no-op p50 ${f(rttS.p50)} ms; 7 tap APDUs replayed p50 ${f(replayS.p50)} ms; 7 APDUs with 58-byte answers p50 ${f(sizedS.p50)} ms) + card compute ${f(computeS.p50)} ms = ${f(floorMs)} ms`,
+        `  diagnostics: same no-op through the agent's transport (PcscCardChannel) p50 ${f(summarize(transportRtt).p50)} ms; whole tap in process (no pcscd) p50 ${f(summarize(inProcess).p50)} ms`,
         `  p50 / floor = ${f(ratio)} (target < ${TARGET_RATIO}: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'}; without the SCardConnect step ${f(ratioNoConnect)})${report.quickack === false ? '  [no TCP quickack: run under scripts/testnet.sh]' : ''}`,
         `  written to ${outPath}`,
         '',
