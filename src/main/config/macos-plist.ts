@@ -149,7 +149,7 @@ export function parsePlistXml(xml: string, origin = MACOS_MANAGED_PLIST): PlistV
         }
       }
       case 'dict': {
-        const out: { [key: string]: PlistValue } = Object.create(null) as { [key: string]: PlistValue };
+        const out: { [key: string]: PlistValue } = {};
         if (t.selfClosing) return out;
         for (;;) {
           const k = next();
@@ -157,7 +157,8 @@ export function parsePlistXml(xml: string, origin = MACOS_MANAGED_PLIST): PlistV
           if (!k || k.kind !== 'open' || k.name !== 'key') throw bad('expected <key> in <dict>', origin);
           const key = k.selfClosing ? '' : textUntilClose('key');
           if (Object.prototype.hasOwnProperty.call(out, key)) throw bad(`duplicate key ${JSON.stringify(key.slice(0, 40))}`, origin);
-          out[key] = value(next(), depth + 1);
+          // defineProperty: a key named __proto__ is an ordinary key, never the prototype setter
+          Object.defineProperty(out, key, { value: value(next(), depth + 1), enumerable: true, writable: true, configurable: true });
         }
       }
       default:
