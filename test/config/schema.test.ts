@@ -189,3 +189,11 @@ describe('configuration schema: every invalid case names the field and what is a
     }
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every key of the schema', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const path of SETTING_PATHS) assert.ok(doc.includes(`| \`${path}\` |`), `docs/configuration.md lacks a row for ${path}`);
+  });
+});
