@@ -16,6 +16,7 @@ import {
   WindowsRegistrySource,
   defaultUserSettingsPath,
   explainConfig,
+  loadAgentConfig,
   loadEffectiveConfig,
   machinePolicySources,
   resolveLayers,
@@ -163,6 +164,21 @@ describe('layered configuration', () => {
     assert.equal(defaultUserSettingsPath({ XDG_CONFIG_HOME: '/home/a/.cfg' }, '/home/a'), '/home/a/.cfg/tessera/settings.json');
     assert.equal(defaultUserSettingsPath({}, '/home/b'), '/home/b/.config/tessera/settings.json');
     assert.equal(defaultUserSettingsPath({ XDG_CONFIG_HOME: 'rel' }, '/home/c'), '/home/c/.config/tessera/settings.json');
+  });
+
+  it('loadAgentConfig: --config replaces the machine policy, the default user file is read when present, or not at all with false', () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.config', 'tessera'), { recursive: true });
+    const pol = file({ session: { windowMinutes: 45 } });
+    const none = loadAgentConfig({ configPath: pol, platform: 'linux', env: {}, home });
+    assert.equal(none.config.session.windowMinutes, 45);
+    assert.equal(none.userSource, undefined);
+    writeFileSync(join(home, '.config', 'tessera', 'settings.json'), JSON.stringify({ ui: { language: 'en' } }));
+    const withUser = loadAgentConfig({ configPath: pol, platform: 'linux', env: {}, home });
+    assert.equal(withUser.config.ui.language, 'en');
+    assert.equal(withUser.userSource?.name, join(home, '.config', 'tessera', 'settings.json'));
+    assert.equal(loadAgentConfig({ configPath: pol, platform: 'linux', env: {}, home, userSettingsPath: false }).config.ui.language, 'fr');
+    invalid(() => loadAgentConfig({ configPath: pol, platform: 'linux', userSettingsPath: join(dir, 'no-user.json') }), { problem: 'config.unreadable' });
   });
 
   it('resolveLayers works on layers from any reader (here: registry-like values)', () => {

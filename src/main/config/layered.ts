@@ -4,6 +4,7 @@
  * remembers its source; the merged whole is validated once by the schema, and a problem names
  * the field, the allowed values and the source that set it.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { configError, issueToConfigError } from './issues.js';
@@ -130,6 +131,32 @@ export function loadEffectiveConfig(opts: LoadOptions): EffectiveConfig {
     if (layer) policy.push(layer);
   }
   return resolveLayers(policy, opts.userSource?.read(), opts.security);
+}
+
+export interface AgentConfigOptions {
+  /** `--config` / `TESSERA_CONFIG`: replaces the platform's machine policy; must exist. */
+  readonly configPath?: string;
+  readonly platform?: NodeJS.Platform;
+  /** A user settings file (must exist), `false` for none; absent: the default file when present. */
+  readonly userSettingsPath?: string | false;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly home?: string;
+}
+
+/**
+ * What the agent (and `config check`) load at start: the platform's machine policy (or
+ * `configPath`), then the user's settings. Throws `ConfigError`: the agent must then refuse to start.
+ */
+export function loadAgentConfig(opts: AgentConfigOptions = {}): EffectiveConfig & { readonly policySources: readonly ConfigSource[]; readonly userSource: ConfigSource | undefined } {
+  const policySources = machinePolicySources(opts.platform ?? process.platform, opts.configPath);
+  let userSource: ConfigSource | undefined;
+  if (typeof opts.userSettingsPath === 'string') userSource = new JsonFileSource('user', opts.userSettingsPath, { required: true });
+  else if (opts.userSettingsPath === undefined) {
+    const p = defaultUserSettingsPath(opts.env ?? process.env, opts.home ?? homedir());
+    if (existsSync(p)) userSource = new JsonFileSource('user', p);
+  }
+  const e = loadEffectiveConfig({ policySources, ...(userSource ? { userSource } : {}) });
+  return { ...e, policySources, userSource };
 }
 
 /** One row per key: effective value and its source (`config check --explain`). */

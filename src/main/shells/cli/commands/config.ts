@@ -5,11 +5,9 @@
  * --json or with --explain); 11 invalid, one line on stderr naming the field and the allowed
  * values (JSON: error "config_invalid", field, allowed); 1 usage.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../../config/config-error.js';
-import { JsonFileSource, type ConfigSource } from '../../../config/layers.js';
-import { defaultUserSettingsPath, explainConfig, loadEffectiveConfig, machinePolicySources, type ConfigWarning } from '../../../config/layered.js';
+import { explainConfig, loadAgentConfig, type ConfigWarning } from '../../../config/layered.js';
 import { message, resolveLang, type Lang } from '../../../i18n/messages.js';
 import { printJson, UsageError, type CliContext } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
@@ -39,15 +37,12 @@ export interface ConfigCheckInput {
 }
 
 export function configCheckCommand(ctx: CliContext, input: ConfigCheckInput): number {
-  const policySources = machinePolicySources(process.platform, input.configPath);
-  let userSource: ConfigSource | undefined;
-  if (typeof input.userSettings === 'string') userSource = new JsonFileSource('user', input.userSettings, { required: true });
-  else if (input.userSettings === undefined) {
-    const p = defaultUserSettingsPath();
-    if (existsSync(p)) userSource = new JsonFileSource('user', p);
-  }
   try {
-    const eff = loadEffectiveConfig({ policySources, ...(userSource ? { userSource } : {}) });
+    const eff = loadAgentConfig({
+      ...(input.configPath !== undefined ? { configPath: input.configPath } : {}),
+      ...(input.userSettings !== undefined ? { userSettingsPath: input.userSettings } : {}),
+    });
+    const policySources = eff.policySources;
     for (const w of eff.warnings) ctx.stderr.write(`tessera: ${warningText(w, ctx.lang)}\n`);
     const rows = explainConfig(eff);
     const set = rows.filter((r) => r.source !== 'default').length;
