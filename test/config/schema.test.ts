@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ConfigError, parseConfig } from '../../src/main/config/config.js';
 import { ALLOWED, SETTING_PATHS, agentConfigSchema, isLoopbackHost, sessionEngineSettings, unflattenSettings } from '../../src/main/config/index.js';
 import { message } from '../../src/main/i18n/messages.js';
@@ -195,5 +196,27 @@ describe('docs/configuration.md', () => {
     const { readFile } = await import('node:fs/promises');
     const doc = await readFile(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
     for (const path of SETTING_PATHS) assert.ok(doc.includes(`| \`${path}\` |`), `docs/configuration.md lacks a row for ${path}`);
+  });
+});
+
+describe('configuration parsing never crashes', () => {
+  it('any JSON value: a configuration or a ConfigError (fast-check)', () => {
+    const sectionKeys = ['session', 'cps', 'desfire', 'fido2', 'audit', 'sso', 'ui', 'control', 'rotation', 'forwarding', 'windowMinutes', 'language', 'trustAnchors', 'httpUrl', '__proto__'];
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), tie('obj')),
+      obj: fc.dictionary(fc.constantFrom(...sectionKeys), tie('any'), { maxKeys: 4 }),
+    })).any;
+    fc.assert(
+      fc.property(value, (v) => {
+        try {
+          const c = parseConfig(JSON.stringify(v), 'p');
+          assert.ok(c.session.windowMinutes >= 1 && c.session.windowMinutes <= 720);
+        } catch (e) {
+          assert.ok(e instanceof ConfigError, String(e));
+          assert.ok(e.message.length > 0);
+        }
+      }),
+      { numRuns: 500, seed: 5 },
+    );
   });
 });

@@ -135,6 +135,23 @@ describe('control channel: requests and answers', () => {
     }
   });
 
+  it('connections beyond maxClients are closed at once; the others are served', async () => {
+    const server = await ControlServer.start({ path: freshPath(), handler: fakeHandler(), maxClients: 2 });
+    const a = await ControlClient.connect(server.path);
+    const b = await ControlClient.connect(server.path);
+    const c = await ControlClient.connect(server.path);
+    try {
+      await assert.rejects(c.status(), (e) => e instanceof ControlError && e.code === 'control_protocol');
+      assert.equal((await a.status()).state, 'active');
+      assert.equal((await b.status()).state, 'active');
+    } finally {
+      a.close();
+      b.close();
+      c.close();
+      await server.close();
+    }
+  });
+
   it('a status answer outside the contract is refused by the client', async () => {
     const server = await ControlServer.start({ path: freshPath(), handler: { ...fakeHandler(), status: () => ({ state: 'active' }) as unknown as AgentStatus } });
     const client = await ControlClient.connect(server.path);

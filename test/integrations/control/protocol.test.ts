@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { MAX_JSON_DEPTH, MAX_LINE_BYTES, isAgentStatus, jsonDepth, parseRequestLine, parseServerLine } from '../../../src/main/integrations/control/index.js';
 
 describe('control protocol: requests', () => {
@@ -69,5 +70,20 @@ describe('control protocol: lines from the agent (client side)', () => {
     assert.equal(isAgentStatus({ state: 'active', degraded: false, readers: [{ name: 'r' }] }), false);
     assert.equal(isAgentStatus({ state: 'active', degraded: false, readers: [], session: { person: 'p', means: 'cps', factors: [1], windowLeftMs: 1, locked: false } }), false);
     assert.equal(isAgentStatus(null), false);
+  });
+});
+
+describe('control protocol: random lines', () => {
+  it('parseRequestLine and parseServerLine never throw (fast-check)', () => {
+    const line = fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 12 }), fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify({ id: 1, method: 'subscribe', params: v })));
+    fc.assert(
+      fc.property(line, (l) => {
+        const r = parseRequestLine(l);
+        assert.equal(typeof r.ok, 'boolean');
+        if (!r.ok) assert.ok(r.message.length > 0);
+        parseServerLine(l);
+      }),
+      { numRuns: 1000, seed: 11 },
+    );
   });
 });
