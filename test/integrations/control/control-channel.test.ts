@@ -388,6 +388,7 @@ describe('control channel: who may connect', () => {
     writeFileSync(p1, 'not a socket');
     await assert.rejects(prepareSocketPath(p1), (e) => e instanceof ControlError && e.code === 'control_insecure_path' && /not a socket/.test(e.message));
     await assert.rejects(prepareSocketPath('tessera/agent.sock'), (e) => e instanceof ControlError && /absolute/.test(e.message));
+    await assert.rejects(ControlServer.start({ path: join(root, 'x'.repeat(120), 'agent.sock'), handler: fakeHandler() }), (e) => e instanceof ControlError && e.code === 'control_insecure_path' && /sockaddr_un/.test(e.message));
     const p2 = freshPath();
     const live = await ControlServer.start({ path: p2, handler: fakeHandler() });
     await assert.rejects(ControlServer.start({ path: p2, handler: fakeHandler() }), (e) => e instanceof ControlError && /already listens/.test(e.message));

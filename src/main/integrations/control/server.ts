@@ -63,9 +63,10 @@ export class ControlServer {
     const cs = new ControlServer(server, opts.path, opts);
     server.on('connection', (s) => cs.accept(s));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (e: NodeJS.ErrnoException): void => reject(new ControlError('control_insecure_path', `${opts.path}: cannot listen (${e.code ?? e.message})`, { path: opts.path, cause: e }));
+      server.once('error', fail);
       server.listen(opts.path, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });

@@ -45,6 +45,9 @@ export function isWindowsPipePath(p: string): boolean {
   return p.startsWith('\\\\.\\pipe\\');
 }
 
+/** sun_path holds 108 bytes on Linux, 104 on macOS, terminating NUL included. */
+export const MAX_SOCKET_PATH_BYTES = 103;
+
 function insecure(path: string, why: string): ControlError {
   return new ControlError('control_insecure_path', `${path}: ${why}`, { path });
 }
@@ -75,6 +78,7 @@ function probe(path: string, timeoutMs = 500): Promise<boolean> {
  */
 export async function prepareSocketPath(path: string): Promise<void> {
   if (!isAbsolute(path)) throw insecure(path, 'the socket path must be absolute');
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw insecure(path, `socket path longer than ${MAX_SOCKET_PATH_BYTES} bytes (sockaddr_un limit)`);
   const dir = dirname(path);
   const uid = currentUid();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
