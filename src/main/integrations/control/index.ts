@@ -4,3 +4,4 @@ export * from './protocol.js';
 export * from './socket-path.js';
 export * from './server.js';
 export * from './client.js';
+export * from './engine-adapter.js';
