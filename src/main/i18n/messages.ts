@@ -246,3 +246,38 @@ export function message(code: string, lang: Lang, params: Params = {}): string {
   const entry = MESSAGES[code] ?? MESSAGES['internal'];
   return entry ? entry[lang]({ reason: code, ...params }) : code;
 }
+
+/** What each configuration key accepts (src/main/config/issues.ts has the English reference), as a person reads it. */
+const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
+  'session.windowMinutes': { fr: 'entier de 1 à 720 (minutes ; 240 par défaut)', en: 'integer 1–720 (minutes; default 240)' },
+  'session.removalAction': { fr: 'lock | sign_out | none', en: 'lock | sign_out | none' },
+  'session.idleLockMinutes': { fr: 'entier de 1 à 480 (minutes), ou absent pour ne pas verrouiller sur inactivité', en: 'integer 1–480 (minutes), or unset for no idle lock' },
+  'session.fastUserSwitching': { fr: 'true | false', en: 'true | false' },
+  'cps.trustAnchors': { fr: 'liste de fichiers PEM (64 au plus)', en: 'array of PEM file paths (at most 64)' },
+  'cps.trustAnchorFolder': { fr: 'chemin de dossier', en: 'folder path' },
+  'desfire.kmsConfigPath': { fr: 'chemin de fichier', en: 'file path' },
+  'desfire.applicationAid': { fr: 'AID de 3 octets en 6 chiffres hexadécimaux (ex. F51230)', en: '3-byte AID as 6 hex digits (e.g. F51230)' },
+  'desfire.enrolmentRegisterPath': { fr: 'chemin de fichier', en: 'file path' },
+  'fido2.enrolmentStorePath': { fr: 'chemin de fichier', en: 'file path' },
+  'fido2.rpId': { fr: 'nom de domaine en minuscules (ex. tessera.local)', en: 'lower-case domain name (e.g. tessera.local)' },
+  'audit.dir': { fr: 'chemin de dossier', en: 'folder path' },
+  'audit.rotation.maxFileBytes': { fr: 'entier de 65536 à 1073741824 (octets)', en: 'integer 65536–1073741824 (bytes)' },
+  'audit.rotation.daily': { fr: 'true | false', en: 'true | false' },
+  'audit.forwarding.httpUrl': { fr: 'URL https:// (http:// seulement vers 127.0.0.1, ::1 ou localhost)', en: 'https:// URL (http:// only for 127.0.0.1, ::1 or localhost)' },
+  'audit.forwarding.syslog': { fr: 'hôte:port, port de 1 à 65535', en: 'host:port, port 1–65535' },
+  'audit.forwarding.queueMaxBytes': { fr: 'entier de 65536 à 4294967296 (octets)', en: 'integer 65536–4294967296 (bytes)' },
+  'sso.issuerUrl': { fr: 'URL https:// (http:// seulement vers 127.0.0.1, ::1 ou localhost)', en: 'https:// URL (http:// only for 127.0.0.1, ::1 or localhost)' },
+  'sso.clientId': { fr: 'texte de 1 à 256 caractères (obligatoire avec sso.issuerUrl)', en: 'text of 1–256 characters (required with sso.issuerUrl)' },
+  'sso.loopbackPort': { fr: 'entier de 1024 à 65535, ou absent pour un port éphémère', en: 'integer 1024–65535, or unset for an ephemeral port' },
+  'sso.scopes': { fr: 'liste de scopes comprenant « openid »', en: 'array of scope names including "openid"' },
+  'sso.acrValues': { fr: 'liste de valeurs ACR', en: 'array of ACR values' },
+  'ui.language': { fr: 'fr | en', en: 'fr | en' },
+  'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },
+  'ui.allowQuit': { fr: 'true | false', en: 'true | false' },
+  'control.socketPath': { fr: 'chemin absolu de socket', en: 'absolute socket path' },
+};
+
+/** The allowed values of a configuration key in `lang`; undefined for a key this table does not know. */
+export function configAllowed(path: string, lang: Lang): string | undefined {
+  return Object.prototype.hasOwnProperty.call(CONFIG_ALLOWED, path) ? CONFIG_ALLOWED[path]?.[lang] : undefined;
+}
