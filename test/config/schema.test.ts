@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConfigError, parseConfig } from '../../src/main/config/config.js';
 import { ALLOWED, SETTING_PATHS, agentConfigSchema, isLoopbackHost, sessionEngineSettings, unflattenSettings } from '../../src/main/config/index.js';
-import { message } from '../../src/main/i18n/messages.js';
+import { configAllowed, message } from '../../src/main/i18n/messages.js';
 import { resolveEngineConfig } from '../../src/main/session/engine/index.js';
 
 /** Builds `{ a: { b: value } }` from `a.b`. */
@@ -179,6 +179,14 @@ describe('configuration schema: every invalid case names the field and what is a
     assert.ok(parsedDefaults);
     for (const path of SETTING_PATHS) everything.set(path, undefined);
     assert.doesNotThrow(() => agentConfigSchema.parse(unflattenSettings(everything)));
+  });
+
+  it('every key’s allowed values read in French and English, the English as in the error (one table each, kept equal)', () => {
+    for (const path of SETTING_PATHS) {
+      assert.equal(configAllowed(path, 'en'), ALLOWED[path], path);
+      assert.ok((configAllowed(path, 'fr') ?? '').length > 0, path);
+    }
+    assert.equal(configAllowed('constructor', 'fr'), undefined);
   });
 
   it('each problem reads in French and in English with the field and the allowed values', () => {

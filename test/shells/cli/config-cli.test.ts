@@ -84,7 +84,7 @@ describe('tessera config check', () => {
     assert.equal(r.code, 11);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr.split('\n').filter(Boolean).length, 1);
-    assert.match(r.stderr, /^tessera: Configuration invalide : .*session\.windowMinutes : valeur hors limites \(admis : integer 1–720/);
+    assert.match(r.stderr, /^tessera: Configuration invalide : .*session\.windowMinutes : valeur hors limites \(admis : entier de 1 à 720 \(minutes ; 240 par défaut\)\)$/m);
   });
 
   it('invalid --json → error config_invalid with field and allowed; English with --lang en', async () => {

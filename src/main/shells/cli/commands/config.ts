@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../../config/config-error.js';
 import { explainConfig, loadAgentConfig, type ConfigWarning } from '../../../config/layered.js';
-import { message, resolveLang, type Lang } from '../../../i18n/messages.js';
+import { configAllowed, message, resolveLang, type Lang } from '../../../i18n/messages.js';
 import { printJson, UsageError, type CliContext } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
 
@@ -19,8 +19,10 @@ const USAGE =
 
 /** The sentence a person reads for a configuration problem. */
 export function configErrorText(e: ConfigError, lang: Lang): string {
+  const leaf = (e.field ?? '').replace(/\[\d+\]/g, '');
+  const allowed = e.problem !== 'config.unknown_key' && e.problem !== 'config.insecure_file' ? (configAllowed(leaf, lang) ?? e.allowed) : e.allowed;
   const detail = e.problem
-    ? message(e.problem, lang, { field: e.field ?? '', allowed: e.allowed ?? '', file: e.file ?? e.source ?? '', reason: e.message })
+    ? message(e.problem, lang, { field: e.field ?? '', allowed: allowed ?? '', file: e.file ?? e.source ?? '', reason: e.message })
     : e.message;
   const where = e.source && e.problem !== 'config.unreadable' && e.problem !== 'config.not_json' && e.problem !== 'config.bad_source' ? `${e.source}${lang === 'fr' ? ' : ' : ': '}` : '';
   return message('config_invalid', lang, { reason: `${where}${detail}` });
