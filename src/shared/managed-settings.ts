@@ -28,6 +28,8 @@ export const managedSettings = {
   CardRemovalAction: { kind: 'choice', values: ['lock', 'signout', 'none'], default: 'lock' },
   /** Lock the session after this many minutes without input. */
   IdleLockMinutes: { kind: 'integer', min: 1, max: 480, default: 10, whenUnset: 'off', unit: 'minutes' },
+  /** Shared workstations: another person's 2FA or re-identification locks the current session and opens theirs. */
+  FastUserSwitching: { kind: 'boolean', default: true },
   /** Whether the user may change their own settings (language, notifications). */
   AllowUserSettings: { kind: 'boolean', default: true },
   /** Whether the tray menu offers "Quit". */

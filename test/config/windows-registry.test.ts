@@ -13,6 +13,7 @@ const SAMPLE = [
   '    Exi14WindowMinutes    REG_DWORD    0xf0',
   '    CardRemovalAction    REG_SZ    signout',
   '    IdleLockMinutes    REG_DWORD    0xa',
+  '    FastUserSwitching    REG_DWORD    0x0',
   '    AllowUserSettings    REG_DWORD    0x0',
   '    AllowQuit    REG_DWORD    0x1',
   '    OidcIssuerUrl    REG_SZ    https://sso.chu-exemple.fr/realms/soignants',
@@ -42,7 +43,7 @@ describe('Windows policy: reg query output', () => {
     assert.deepEqual(root.get('Exi14WindowMinutes'), { type: 'REG_DWORD', value: 240 });
     assert.deepEqual(root.get('OidcClientId'), { type: 'REG_SZ', value: 'tessera agent' });
     assert.deepEqual(root.get('OidcLoopbackPort'), { type: 'REG_DWORD', value: 8700 });
-    assert.equal(root.size, 11);
+    assert.equal(root.size, 12);
   });
 
   it('maps every managed setting onto its configuration key, with the ADMX’s values', () => {
@@ -53,6 +54,7 @@ describe('Windows policy: reg query output', () => {
     assert.equal(e.config.session.removalAction, 'sign_out');
     assert.equal(e.config.session.idleLockMinutes, 10);
     assert.equal(e.config.ui.allowUserSettings, false);
+    assert.equal(e.config.session.fastUserSwitching, false);
     assert.equal(e.config.ui.allowQuit, true);
     assert.equal(e.config.ui.language, 'en');
     assert.equal(e.config.sso.loopbackPort, 8700);

@@ -11,6 +11,7 @@ export const MANAGED_TO_SETTING: Readonly<Record<ManagedSettingName, SettingPath
   Exi14WindowMinutes: 'session.windowMinutes',
   CardRemovalAction: 'session.removalAction',
   IdleLockMinutes: 'session.idleLockMinutes',
+  FastUserSwitching: 'session.fastUserSwitching',
   AllowUserSettings: 'ui.allowUserSettings',
   AllowQuit: 'ui.allowQuit',
   OidcIssuerUrl: 'sso.issuerUrl',
