@@ -14,6 +14,7 @@ import {
   ControlClient,
   ControlError,
   ControlServer,
+  MAX_IN_FLIGHT,
   MAX_LINE_BYTES,
   defaultControlPath,
   prepareSocketPath,
@@ -133,6 +134,42 @@ describe('control channel: requests and answers', () => {
       client.close();
       await server.close();
     }
+  });
+
+  it('a connection with too many requests in progress gets busy for the extra ones, then is served again', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const server = await ControlServer.start({ path: freshPath(), handler: { ...fakeHandler(), lock: async () => { await gate; return { decision: 'lock', reason: 'session.user_lock' }; } } });
+    const lines = Array.from({ length: MAX_IN_FLIGHT + 8 }, (_, i) => `{"id":${i},"method":"lock"}\n`).join('');
+    // The gate opens only once the 8 extra requests were answered busy: no timing involved.
+    const codes = await new Promise<string[]>((resolve, reject) => {
+      const s = connect(server.path);
+      const seen: string[] = [];
+      let buf = '';
+      s.setEncoding('utf8');
+      s.on('connect', () => s.write(lines));
+      s.on('error', reject);
+      s.on('data', (d: string) => {
+        buf += d;
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const l = JSON.parse(buf.slice(0, nl)) as { ok: boolean; error?: { code: string } };
+          buf = buf.slice(nl + 1);
+          seen.push(l.ok ? 'ok' : (l.error?.code ?? '?'));
+        }
+        if (seen.filter((c) => c === 'busy').length === 8) release();
+        if (seen.length === MAX_IN_FLIGHT + 8) {
+          s.destroy();
+          resolve(seen);
+        }
+      });
+    });
+    assert.deepEqual(codes.slice(0, 8), Array<string>(8).fill('busy'));
+    assert.equal(codes.filter((c) => c === 'ok').length, MAX_IN_FLIGHT);
+    const c = await ControlClient.connect(server.path);
+    assert.equal((await c.status()).state, 'active');
+    c.close();
+    await server.close();
   });
 
   it('connections beyond maxClients are closed at once; the others are served', async () => {

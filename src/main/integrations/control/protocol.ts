@@ -16,6 +16,8 @@ export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 /** Longest accepted line, newline excluded (bytes). */
 export const MAX_LINE_BYTES = 64 * 1024;
+/** Requests one connection may have in progress at once; more are answered `busy`. */
+export const MAX_IN_FLIGHT = 32;
 /** Deepest accepted JSON nesting (objects and arrays). */
 export const MAX_JSON_DEPTH = 8;
 
@@ -35,7 +37,7 @@ export interface ParamsByMethod {
 export type ControlRequest = { [M in ControlMethod]: { readonly id: RequestId; readonly method: M; readonly params: ParamsByMethod[M] } }[ControlMethod];
 
 /** Codes the agent answers with. */
-export type WireErrorCode = 'line_too_long' | 'bad_json' | 'too_deep' | 'bad_request' | 'unknown_method' | 'bad_params' | 'handler_failed' | 'unavailable';
+export type WireErrorCode = 'line_too_long' | 'bad_json' | 'too_deep' | 'bad_request' | 'unknown_method' | 'bad_params' | 'handler_failed' | 'busy';
 
 export interface WireError {
   readonly code: string;

@@ -9,6 +9,7 @@ import { unlinkSync } from 'node:fs';
 import { ControlError } from './control-error.js';
 import {
   CONTROL_EVENTS,
+  MAX_IN_FLIGHT,
   MAX_LINE_BYTES,
   encodeLine,
   parseRequestLine,
@@ -43,6 +44,8 @@ interface Client {
   events: ReadonlySet<ControlEventName> | undefined;
   /** Refused (over-long line): what it still sends is discarded. */
   closing: boolean;
+  /** Requests being carried out. */
+  inFlight: number;
 }
 
 export class ControlServer {
@@ -120,7 +123,7 @@ export class ControlServer {
       socket.destroy();
       return;
     }
-    const client: Client = { socket, events: undefined, closing: false };
+    const client: Client = { socket, events: undefined, closing: false, inFlight: 0 };
     this.clients.add(client);
     socket.setNoDelay(true);
     let pending: Buffer[] = [];
@@ -171,7 +174,12 @@ export class ControlServer {
       this.reply(client, { id: parsed.id, ok: false, error: { code: parsed.code, message: parsed.message } });
       return;
     }
-    void this.dispatch(client, parsed.request);
+    if (client.inFlight >= MAX_IN_FLIGHT) {
+      this.reply(client, { id: parsed.request.id, ok: false, error: { code: 'busy', message: `more than ${MAX_IN_FLIGHT} requests in progress on this connection` } });
+      return;
+    }
+    client.inFlight++;
+    void this.dispatch(client, parsed.request).finally(() => client.inFlight--);
   }
 
   private async dispatch(client: Client, req: ControlRequest): Promise<void> {
