@@ -13,6 +13,8 @@ import type { NativeCardReader } from './pcsc-native.js';
 const MAX_RESPONSE = 65536 + 2;
 /** How long a failed command waits for the reader to report a removal (measured: 0.2-0.4 s). */
 const REMOVAL_GRACE_MS = 800;
+/** Longest wait for pcsc-lite to confirm a disconnect. */
+const DISCONNECT_TIMEOUT_MS = 2000;
 
 export type Disposition = 'leave' | 'reset';
 
@@ -117,11 +119,19 @@ export class PcscCardChannel implements CardChannel {
     this.open = false;
     await this.queue;
     const how = disposition === 'reset' ? this.reader.SCARD_RESET_CARD : this.reader.SCARD_LEAVE_CARD;
+    // pcsc-lite may never answer a disconnect for a card pulled during it: the removal (or, at
+    // worst, a time limit) ends the wait, so a reader never stays blocked behind a dead release.
     await new Promise<void>((resolve) => {
-      try {
-        this.reader.disconnect(how, () => resolve());
-      } catch {
+      const timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS);
+      const done = (): void => {
+        clearTimeout(timer);
         resolve();
+      };
+      void this.removedSignal.then(done);
+      try {
+        this.reader.disconnect(how, done);
+      } catch {
+        done();
       }
     });
     for (const l of this.closeListeners.splice(0)) l();
