@@ -91,6 +91,25 @@ describe('reader monitor through the real pcscd', () => {
     await assert.rejects(monitor.connect('No Such Reader 00 00'), (e: unknown) => e instanceof PcscError && e.code === 'reader_unavailable');
   });
 
+  it('a card pulled right after an operation, while its release reset may still run, leaves the reader usable', async () => {
+    for (let i = 0; i < 10; i++) {
+      await bed.slots[1].insert(new EchoCard());
+      await monitor.waitForCard(bed.readerNames[1], 5000);
+      await monitor.withCard(bed.readerNames[1], (ch) => ch.transmit(Buffer.from('00B0000001', 'hex')));
+      const removed = nextEvent(monitor, (e) => e.type === 'card-removed' && e.reader === bed.readerNames[1]);
+      await bed.slots[1].remove(); // while the reset of the release may still be pending
+      await removed;
+    }
+    await bed.slots[1].insert(new EchoCard());
+    await monitor.waitForCard(bed.readerNames[1], 5000);
+    const answer = await Promise.race([
+      monitor.withCard(bed.readerNames[1], (ch) => ch.transmit(Buffer.from('00CA000000', 'hex'))),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the reader stayed blocked')), 8000)),
+    ]);
+    assert.equal(answer.toString('hex'), '00ca0000009000');
+    await bed.slots[1].remove();
+  });
+
   it('survives pcscd being killed and restarted: down, removals, then up with readers and cards again', async () => {
     await bed.slots[0].insert(new EchoCard());
     await monitor.waitForCard(bed.readerNames[0], 5000);
