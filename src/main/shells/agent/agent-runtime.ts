@@ -1,0 +1,142 @@
+/**
+ * The agent as a long-lived process, assembled from a validated configuration: audit log (and
+ * its forwarder when configured), session engine recorded into that log, the reader-driven
+ * `EngineAgent`, and the local control channel. `stop()` undoes it in reverse order: the
+ * control socket closes first (no new request), then the readers stop, the last decisions are
+ * recorded, the forwarder drains what it can and the log is closed.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { AgentConfig } from '../../config/schema.js';
+import { sessionEngineSettings } from '../../config/schema.js';
+import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromDecision, type AuditSink } from '../../integrations/audit/index.js';
+import { ControlServer, controlHandlerFor, defaultControlPath, streamDecisions, type AgentSurroundings, type ControllableEngine } from '../../integrations/control/index.js';
+import type { TrustStore } from '../../means/cps/trust-store.js';
+import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
+import { StaticMeansRegistry, type MeansRegistry } from '../../session/policy/means-ref.js';
+import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
+import { EngineAgent, type DegradedReason, type EngineAgentBadgeOptions, type EngineAgentRecord, type EnginePinPad } from './engine-agent.js';
+
+export interface AgentRuntimeOptions {
+  readonly config: AgentConfig;
+  readonly trust: TrustStore;
+  readonly pinPad: EnginePinPad;
+  readonly badge?: EngineAgentBadgeOptions;
+  /** Registered means for re-identification (default: the badge register when badges are on, else none). */
+  readonly registry?: MeansRegistry;
+  readonly monitor?: ReaderMonitor;
+  readonly clock?: EngineClock;
+  /** Written in every decision and audit record (default: the host name). */
+  readonly workstation?: string;
+  /** Overrides `control.socketPath` of the configuration. */
+  readonly socketPath?: string;
+  /** Overrides the sink built from `audit.forwarding`. */
+  readonly forwardSink?: AuditSink;
+  readonly report?: (record: EngineAgentRecord) => void;
+}
+
+export interface AgentRuntime {
+  readonly agent: EngineAgent;
+  readonly engine: RecordedSessionEngine;
+  readonly audit: AuditLog;
+  readonly forwarder: AuditForwarder | undefined;
+  readonly control: ControlServer;
+  readonly socketPath: string;
+  degraded(): DegradedReason | undefined;
+  /** Idempotent. */
+  stop(): Promise<void>;
+}
+
+function forwardSinkFrom(config: AgentConfig): AuditSink | undefined {
+  const f = config.audit.forwarding;
+  if (f.httpUrl !== undefined) return new HttpCollectorSink({ url: f.httpUrl });
+  if (f.syslog !== undefined) {
+    const i = f.syslog.lastIndexOf(':');
+    return new SyslogSink({ host: f.syslog.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(f.syslog.slice(i + 1)), protocol: 'tcp' });
+  }
+  return undefined;
+}
+
+/** Starts everything; on a failure part-way, what was started is stopped again before the error is thrown. */
+export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<AgentRuntime> {
+  const { config } = opts;
+  const workstation = opts.workstation ?? (hostname() || 'local');
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const undo = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        // keep undoing
+      }
+    }
+  };
+  try {
+    const audit = await AuditLog.open({
+      dir: config.audit.dir,
+      workstation,
+      maxFileBytes: config.audit.rotation.maxFileBytes,
+      rotateDaily: config.audit.rotation.daily,
+      ...(opts.clock ? { clock: () => new Date(opts.clock?.now() ?? Date.now()) } : {}),
+    });
+    cleanups.push(() => audit.close());
+
+    let forwarder: AuditForwarder | undefined;
+    const sink = opts.forwardSink ?? forwardSinkFrom(config);
+    if (sink) {
+      forwarder = await AuditForwarder.open({ sink, spoolDir: join(config.audit.dir, 'forward-queue'), maxSpoolBytes: config.audit.forwarding.queueMaxBytes });
+      const detach = await forwarder.attach(audit);
+      forwarder.start();
+      const fw = forwarder;
+      cleanups.push(async () => {
+        detach();
+        await fw.stop();
+      });
+    }
+
+    const registry = opts.registry ?? new StaticMeansRegistry();
+    const engine = new SessionEngine({ registry, config: { ...sessionEngineSettings(config), workstation }, ...(opts.clock ? { clock: opts.clock } : {}) });
+    const recorded = new RecordedSessionEngine(engine, async (d) => {
+      await audit.append(auditInputFromDecision(d));
+    });
+    cleanups.push(async () => {
+      await recorded.idle();
+      recorded.dispose();
+    });
+
+    const agent = new EngineAgent({
+      monitor: opts.monitor ?? new ReaderMonitor(),
+      engine: recorded,
+      trust: opts.trust,
+      pinPad: opts.pinPad,
+      ...(opts.badge ? { badge: opts.badge } : {}),
+      ...(opts.report ? { report: opts.report } : {}),
+    });
+    const around: AgentSurroundings = { degraded: () => agent.degraded() !== undefined, readers: () => agent.readers() };
+    const socketPath = opts.socketPath ?? config.control.socketPath ?? defaultControlPath();
+    // Subscribers see a decision once it is recorded (never one that was rolled back).
+    const controllable: ControllableEngine = { status: () => recorded.status(), lock: () => recorded.lock(), signOut: () => recorded.signOut(), onDecision: (l) => recorded.onRecorded(l) };
+    const control = await ControlServer.start({ path: socketPath, handler: controlHandlerFor(controllable, around) });
+    cleanups.push(() => control.close());
+    const offStream = streamDecisions(controllable, control, around);
+    cleanups.push(offStream);
+
+    // Undone first (cleanups run in reverse): the readers stop before the engine and the log.
+    await agent.start();
+    cleanups.push(() => agent.stop());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      agent, engine: recorded, audit, forwarder, control, socketPath,
+      degraded: () => agent.degraded(),
+      stop: () => (stopping ??= (async () => {
+        // Control first: nobody asks anything of a stopping agent.
+        await control.close().catch(() => undefined);
+        await undo();
+      })()),
+    };
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The headless agent on the session engine: reader events → card recognition → CPS login (PIN
+ * from the injected PIN pad) or badge tap / badge + PIN → `AuthEvent` → `RecordedSessionEngine`
+ * (each decision is durable in the audit log before it takes effect). Card removal goes to the
+ * engine; pcscd going away is exposed as the degraded state `pcsc_unavailable` until it is back.
+ *
+ * The engine decides; this class only feeds it and tells what it saw through `report`.
+ */
+import { recognizeCard } from '../../means/card-recognition.js';
+import { CpsError } from '../../means/cps/cps-error.js';
+import { cpsLogin, type PinRequest } from '../../means/cps/cps-login.js';
+import type { TrustStore } from '../../means/cps/trust-store.js';
+import { BadgeError, badgePinLogin, tapBadge, type AuthMode, type BadgeKeySource, type EnrolmentRegister } from '../../means/desfire/index.js';
+import type { RecordedSessionEngine } from '../../session/engine/recorded-engine.js';
+import type { Decision } from '../../session/policy/decision.js';
+import type { PcscCardChannel } from '../../transports/pcsc/pcsc-card-channel.js';
+import type { ReaderEvent, ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
+import { isTesseraError } from '../../errors.js';
+
+/** Why the agent works in degraded mode. */
+export type DegradedReason = 'pcsc_unavailable';
+
+export type EngineAgentRecord =
+  | { type: 'daemon'; status: 'up' | 'down'; code?: string; retryInMs?: number }
+  | { type: 'reader'; status: 'added' | 'removed'; reader: string }
+  | { type: 'card'; status: 'inserted' | 'removed'; reader: string; cardType?: string }
+  | { type: 'login'; status: 'failed'; reader: string; code: string; retriesLeft?: number; reason?: string }
+  | { type: 'decision'; decision: string; reason: string; person?: string; means?: string; factors?: readonly string[] }
+  | { type: 'error'; code: string; detail: string };
+
+export type EnginePinPad = (reader: string, request: PinRequest) => Promise<Buffer>;
+
+export interface EngineAgentBadgeOptions {
+  readonly keys: BadgeKeySource;
+  readonly register: EnrolmentRegister;
+  readonly aid?: Buffer;
+  readonly authMode?: AuthMode;
+  /** When given, a badge the engine asks a second factor for runs badge + PIN. Buffer wiped by the login. */
+  readonly pinPad?: (reader: string) => Promise<Buffer>;
+  readonly now?: () => Date;
+}
+
+export interface EngineAgentOptions {
+  readonly monitor: ReaderMonitor;
+  readonly engine: RecordedSessionEngine;
+  readonly trust: TrustStore;
+  readonly pinPad: EnginePinPad;
+  readonly badge?: EngineAgentBadgeOptions;
+  readonly report?: (record: EngineAgentRecord) => void;
+}
+
+/** Engine answers to a tap after which the badge PIN is worth asking. */
+const PIN_WORTHY_DECISION = 'require_second_factor';
+
+export class EngineAgent {
+  private offMonitor: (() => void) | undefined;
+  private offRecorded: (() => void) | undefined;
+  private offErrors: (() => void) | undefined;
+  private readonly busy = new Map<string, Promise<void>>();
+  private degradedBy: DegradedReason | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: EngineAgentOptions) {}
+
+  get engine(): RecordedSessionEngine {
+    return this.opts.engine;
+  }
+
+  /** `undefined` when every dependency works; else why the agent is degraded. */
+  degraded(): DegradedReason | undefined {
+    return this.degradedBy;
+  }
+
+  readers(): { name: string; card: boolean }[] {
+    return this.opts.monitor.list().map((r) => ({ name: r.name, card: r.cardPresent }));
+  }
+
+  async start(): Promise<void> {
+    this.offRecorded = this.opts.engine.onRecorded((d) => this.report(decisionRecord(d)));
+    this.offErrors = this.opts.engine.onError((e) => this.report({ type: 'error', code: isTesseraError(e) ? e.code : 'internal', detail: e instanceof Error ? e.message : String(e) }));
+    this.offMonitor = this.opts.monitor.on((e) => this.onReaderEvent(e));
+    await this.opts.monitor.start();
+    await this.opts.monitor.settled();
+    for (const r of this.opts.monitor.list()) {
+      if (r.cardPresent) this.onReaderEvent({ type: 'card-inserted', reader: r.name, atr: r.atr ?? Buffer.alloc(0) });
+    }
+  }
+
+  /** Resolves when no card is being handled and every engine decision is recorded. */
+  async idle(): Promise<void> {
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy.values()]);
+    await this.opts.engine.idle();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.offMonitor?.();
+    await this.idle();
+    await this.opts.monitor.stop();
+    this.offRecorded?.();
+    this.offErrors?.();
+  }
+
+  private report(r: EngineAgentRecord): void {
+    try {
+      this.opts.report?.(r);
+    } catch {
+      // a failing reporter never stops the agent
+    }
+  }
+
+  private onReaderEvent(e: ReaderEvent): void {
+    switch (e.type) {
+      case 'daemon-up':
+        this.degradedBy = undefined;
+        this.report({ type: 'daemon', status: 'up' });
+        return;
+      case 'daemon-down':
+        this.degradedBy = 'pcsc_unavailable';
+        this.report({ type: 'daemon', status: 'down', code: e.error.code, retryInMs: e.retryInMs });
+        return;
+      case 'reader-added':
+      case 'reader-removed':
+        this.report({ type: 'reader', status: e.type === 'reader-added' ? 'added' : 'removed', reader: e.reader });
+        return;
+      case 'card-removed':
+        this.report({ type: 'card', status: 'removed', reader: e.reader });
+        this.opts.engine.cardRemoved(e.reader).catch((err: unknown) => this.report({ type: 'error', code: isTesseraError(err) ? err.code : 'internal', detail: String(err) }));
+        return;
+      case 'card-inserted': {
+        if (this.busy.has(e.reader) || this.stopped) return;
+        const run = this.handleCard(e.reader).finally(() => this.busy.delete(e.reader));
+        this.busy.set(e.reader, run);
+        return;
+      }
+    }
+  }
+
+  private async handleCard(reader: string): Promise<void> {
+    const engine = this.opts.engine;
+    try {
+      const event = await this.opts.monitor.withCard(reader, async (ch) => {
+        const kind = await recognizeCard(ch);
+        this.report({ type: 'card', status: 'inserted', reader, cardType: kind.type });
+        if (kind.type === 'desfire' && this.opts.badge) {
+          await this.handleBadge(ch, reader);
+          return undefined;
+        }
+        if (kind.type !== 'cps' || !kind.usable) return undefined;
+        await engine.authenticationStarted({ reader, means: 'cps' });
+        return (await cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) })).event;
+      });
+      if (event) await engine.authenticate({ ...event, reader });
+    } catch (e) {
+      await this.loginFailed(reader, e, 'cps');
+    }
+  }
+
+  private async handleBadge(ch: PcscCardChannel, reader: string): Promise<void> {
+    const badge = this.opts.badge;
+    if (!badge) return;
+    const engine = this.opts.engine;
+    const opts = {
+      keys: badge.keys,
+      register: badge.register,
+      ...(badge.aid ? { aid: badge.aid } : {}),
+      ...(badge.authMode ? { authMode: badge.authMode } : {}),
+      ...(badge.now ? { now: badge.now } : {}),
+    };
+    let d: Decision;
+    try {
+      const { event } = await tapBadge(ch, opts);
+      d = await engine.badgeTapped({ ...event, reader });
+    } catch (e) {
+      const refused = e instanceof BadgeError && (e.code === 'badge_revoked' || e.code === 'badge_not_enrolled') ? e.code : 'badge_auth_failed';
+      this.reportFailure(reader, e);
+      await engine.badgeTapped({ refused, reader });
+      return;
+    }
+    if (d.decision !== PIN_WORTHY_DECISION || !badge.pinPad) return;
+    try {
+      const twoFactor = await badgePinLogin(ch, await badge.pinPad(reader), opts);
+      await engine.authenticate({ ...twoFactor, reader });
+    } catch (e) {
+      await this.loginFailed(reader, e, 'desfire');
+    }
+  }
+
+  private async loginFailed(reader: string, e: unknown, means: 'cps' | 'desfire'): Promise<void> {
+    this.reportFailure(reader, e);
+    const code = isTesseraError(e) ? e.code : 'internal';
+    try {
+      await this.opts.engine.authenticationFailed(code, { reader, means });
+    } catch (err) {
+      this.report({ type: 'error', code: isTesseraError(err) ? err.code : 'internal', detail: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private reportFailure(reader: string, e: unknown): void {
+    const detailed = e instanceof CpsError || e instanceof BadgeError ? e : undefined;
+    this.report({
+      type: 'login', status: 'failed', reader,
+      code: isTesseraError(e) ? e.code : 'internal',
+      ...(detailed?.retriesLeft !== undefined ? { retriesLeft: detailed.retriesLeft } : {}),
+      ...(detailed?.reason ? { reason: detailed.reason } : {}),
+    });
+  }
+}
+
+function decisionRecord(d: Decision): EngineAgentRecord {
+  return {
+    type: 'decision', decision: d.decision, reason: d.reason,
+    ...(d.person !== undefined ? { person: d.person } : {}),
+    ...(d.means !== undefined ? { means: d.means } : {}),
+    ...(d.factors !== undefined ? { factors: [...d.factors] } : {}),
+  };
+}
