@@ -11,6 +11,7 @@ import { desfireCommandGroup } from './commands/desfire.js';
 import { kmsCommandGroup } from './commands/kms.js';
 import { configCommandGroup } from './commands/config.js';
 import { statusCommandGroup } from './commands/status.js';
+import { agentCommandGroup } from './commands/agent.js';
 
 export interface CommandGroup {
   /** First word on the command line. */
@@ -20,4 +21,4 @@ export interface CommandGroup {
   run(ctx: CliContext, argv: readonly string[]): Promise<number>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup, configCommandGroup, statusCommandGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup, configCommandGroup, statusCommandGroup, agentCommandGroup];
