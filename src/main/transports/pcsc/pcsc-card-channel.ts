@@ -119,15 +119,15 @@ export class PcscCardChannel implements CardChannel {
     this.open = false;
     await this.queue;
     const how = disposition === 'reset' ? this.reader.SCARD_RESET_CARD : this.reader.SCARD_LEAVE_CARD;
-    // pcsc-lite may never answer a disconnect for a card pulled during it: the removal (or, at
-    // worst, a time limit) ends the wait, so a reader never stays blocked behind a dead release.
+    // pcsc-lite may never answer a disconnect for a card pulled during it: a time limit ends
+    // the wait, so a reader never stays blocked behind a dead release. (Not the removal itself:
+    // closing the reader while the addon still runs the disconnect keeps the process alive.)
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS);
       const done = (): void => {
         clearTimeout(timer);
         resolve();
       };
-      void this.removedSignal.then(done);
       try {
         this.reader.disconnect(how, done);
       } catch {
