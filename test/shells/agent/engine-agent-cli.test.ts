@@ -33,10 +33,19 @@ function finish(child: ChildProcessWithoutNullStreams): Promise<{ code: number |
 function line(child: ChildProcessWithoutNullStreams, match: (o: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   return new Promise((resolveLine, reject) => {
     let buf = '';
-    const timer = setTimeout(() => {
+    let err = '';
+    const onErr = (b: Buffer): void => {
+      err += b.toString();
+    };
+    const fail = (why: string): void => {
+      clearTimeout(timer);
       child.stdout.off('data', onData);
-      reject(new Error(`no matching line; got ${buf}`));
-    }, timeoutMs);
+      child.stderr.off('data', onErr);
+      reject(new Error(`${why}; stdout: ${buf}; stderr: ${err}`));
+    };
+    const timer = setTimeout(() => fail('no matching line'), timeoutMs);
+    child.stderr.on('data', onErr);
+    child.once('close', (code) => fail(`agent exited (${String(code)}) before the line`));
     const onData = (b: Buffer): void => {
       buf += b.toString();
       for (const l of buf.split('\n').slice(0, -1)) {
@@ -44,6 +53,7 @@ function line(child: ChildProcessWithoutNullStreams, match: (o: Record<string, u
         if (match(o)) {
           clearTimeout(timer);
           child.stdout.off('data', onData);
+          child.stderr.off('data', onErr);
           resolveLine(o);
           return;
         }
