@@ -13,7 +13,7 @@ import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFrom
 import { ControlServer, controlHandlerFor, defaultControlPath, streamDecisions, type AgentSurroundings, type ControllableEngine } from '../../integrations/control/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
-import { StaticMeansRegistry, type MeansRegistry } from '../../session/policy/means-ref.js';
+import { enrolmentRegisterRegistry, StaticMeansRegistry, type MeansRegistry } from '../../session/policy/means-ref.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { EngineAgent, type DegradedReason, type EngineAgentBadgeOptions, type EngineAgentRecord, type EnginePinPad } from './engine-agent.js';
 
@@ -94,7 +94,7 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       });
     }
 
-    const registry = opts.registry ?? new StaticMeansRegistry();
+    const registry = opts.registry ?? (opts.badge ? enrolmentRegisterRegistry(opts.badge.register) : new StaticMeansRegistry());
     const engine = new SessionEngine({ registry, config: { ...sessionEngineSettings(config), workstation }, ...(opts.clock ? { clock: opts.clock } : {}) });
     const recorded = new RecordedSessionEngine(engine, async (d) => {
       await audit.append(auditInputFromDecision(d));
