@@ -55,6 +55,9 @@ describe('agent runtime (engine, audit, control) through the real pcscd', () => 
   let socketPath: string;
   const records: EngineAgentRecord[] = [];
   const pins: Buffer[] = [];
+  /** The collector the forwarder sends to (in memory). */
+  const forwarded: { seq: number; decision: string }[] = [];
+  let sinkClosed = false;
 
   const auditLines = async (): Promise<AuditLine[]> => {
     const files = await listAuditFiles(auditDir);
@@ -78,6 +81,15 @@ describe('agent runtime (engine, audit, control) through the real pcscd', () => 
       trust: TrustStore.fromPemFiles(config.cps.trustAnchors),
       monitor: new ReaderMonitor({ backoff: { initialMs: 100, maxMs: 400 } }),
       report: (r) => records.push(r),
+      forwardSink: {
+        name: 'test-collector',
+        send: async (record) => {
+          forwarded.push({ seq: record.seq, decision: record.decision });
+        },
+        close: async () => {
+          sinkClosed = true;
+        },
+      },
       pinPad: async () => {
         const pin = Buffer.from('4711');
         pins.push(pin);
@@ -174,6 +186,16 @@ describe('agent runtime (engine, audit, control) through the real pcscd', () => 
     }
   });
 
+  it('the forwarder sends every audit record to the collector, in order', async () => {
+    await runtime.agent.idle();
+    const lines = await auditLines();
+    await until('every record forwarded', () => lines.every((l) => forwarded.some((f) => f.seq === l.seq)));
+    const seqs = [...new Set(forwarded.map((f) => f.seq))];
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in order');
+    assert.deepEqual(seqs.slice(0, lines.length), lines.map((l) => l.seq));
+    assert.equal(forwarded.find((f) => f.seq === lines.find((l) => l.decision === 'open')?.seq)?.decision, 'open');
+  });
+
   it('stop closes the socket, flushes and leaves a chain that verifies', async () => {
     await runtime.stop();
     const r = await run(['status', '--json', '--socket', socketPath]);
@@ -181,5 +203,6 @@ describe('agent runtime (engine, audit, control) through the real pcscd', () => 
     const v = await verifyAuditFile(await listAuditFiles(auditDir));
     assert.equal(v.ok, true);
     assert.ok(v.records >= 4);
+    assert.equal(sinkClosed, true, 'the forwarder closed its sink');
   });
 });
