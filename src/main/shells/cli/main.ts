@@ -10,7 +10,6 @@ import { EXIT, reportFailure, UsageError, type CliContext } from './cli-output.j
 import { readersCommand } from './commands/readers.js';
 import { cardInfoCommand } from './commands/card-info.js';
 import { cpsLoginCommand } from './commands/cps-login.js';
-import { agentCommand } from './commands/agent.js';
 import { COMMAND_GROUPS } from './command-groups.js';
 import { promptPinOnTty, readPinFromStream } from './pin-input.js';
 
@@ -18,7 +17,6 @@ const USAGE = `Usage:
   tessera readers [--json]
   tessera card info --reader <name> [--json]
   tessera cps login --reader <name> (--pin-stdin | interactive prompt) [--trust <pem>]... [--config <file>] [--json]
-  tessera agent [--trust <pem>]... [--config <file>] [--json]   (headless agent, until Ctrl-C)
 Options: --lang fr|en (default: TESSERA_LANG, then fr)
 Environment: PCSCLITE_CSOCK_NAME (pcscd socket), TESSERA_CONFIG (configuration file), TESSERA_LANG`;
 
@@ -62,9 +60,6 @@ export async function runCli(argv: readonly string[], io: Pick<CliContext, 'stdo
             ? readPinFromStream(process.stdin)
             : promptPinOnTty(ctx.lang === 'fr' ? `Code PIN de ${name} (${retriesLeft} essais) : ` : `PIN for ${name} (${retriesLeft} tries): `),
       });
-    }
-    if (cmd === 'agent' && positionals.length === 1) {
-      return await agentCommand(ctx, values.trust?.length ? values.trust : configuredAnchors(values.config));
     }
     throw new UsageError(`unknown command: ${positionals.join(' ')}\n${USAGE}`);
   } catch (e) {
