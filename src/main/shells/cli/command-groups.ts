@@ -22,3 +22,4 @@ export interface CommandGroup {
 }
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup, configCommandGroup, statusCommandGroup, agentCommandGroup];
+

@@ -37,8 +37,9 @@ import {
 import { openKmsFile, type Kms } from '../../../integrations/kms/index.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../../../config/config.js';
 import type { CardChannel } from '../../../transports/card-channel.js';
-import { printJson, reportFailure, UsageError, type CliContext } from '../cli-output.js';
+import { printJson, UsageError, type CliContext } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
+import { subcommandGroup } from '../subcommand-group.js';
 import { withMonitor } from '../with-monitor.js';
 import { readPinLines } from './fido-stdin.js';
 
@@ -299,36 +300,12 @@ function revoke(ctx: CliContext, v: Values): number {
   return 0;
 }
 
-export const desfireCommandGroup: CommandGroup = {
+export const desfireCommandGroup: CommandGroup = subcommandGroup<Values>({
   name: 'desfire',
   usage: USAGE,
-  async run(preCtx, argv) {
-    let values: Values;
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parse(argv));
-    } catch (e) {
-      return reportFailure(preCtx, new UsageError(e instanceof Error ? e.message : String(e)));
-    }
-    const ctx: CliContext = { ...preCtx, json: values.json === true };
-    if (values.help) {
-      ctx.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    try {
-      const [sub, ...rest] = positionals;
-      if (rest.length) throw new UsageError(`unexpected argument: ${rest.join(' ')}`);
-      switch (sub) {
-        case 'auth': return await auth(ctx, values);
-        case 'read-identity': return await identity(ctx, values);
-        case 'enroll': return await enroll(ctx, values);
-        case 'pin-login': return await pinLogin(ctx, values);
-        case 'rekey': return await rekey(ctx, values);
-        case 'revoke': return revoke(ctx, values);
-        default: throw new UsageError(`unknown desfire command: ${sub ?? '(none)'}\n${USAGE}`);
-      }
-    } catch (e) {
-      return reportFailure(ctx, e instanceof UsageError ? e : toBadgeError(e), values.reader ? { reader: values.reader } : {}, DESFIRE_EXIT_CODES);
-    }
-  },
-};
+  parse,
+  subcommands: { auth, 'read-identity': identity, enroll, 'pin-login': pinLogin, rekey, revoke },
+  translate: toBadgeError,
+  params: (values) => (values.reader ? { reader: values.reader } : {}),
+  exitCodes: DESFIRE_EXIT_CODES,
+});

@@ -34,8 +34,9 @@ import { cpsLogin } from '../../../means/cps/cps-login.js';
 import { CpsError } from '../../../means/cps/cps-error.js';
 import { TrustStore, TrustStoreError } from '../../../means/cps/trust-store.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from '../../../config/config.js';
-import { printJson, reportFailure, UsageError, type CliContext } from '../cli-output.js';
+import { printJson, UsageError, type CliContext } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
+import { subcommandGroup } from '../subcommand-group.js';
 import { withMonitor } from '../with-monitor.js';
 import { readPinLines } from './fido-stdin.js';
 
@@ -127,40 +128,14 @@ function touchPrompt(ctx: CliContext): { onKeepalive: (s: string) => void } {
 
 const wipe = (bufs: readonly Buffer[]): void => bufs.forEach((b) => b.fill(0));
 
-export const fidoCommandGroup: CommandGroup = {
+export const fidoCommandGroup: CommandGroup = subcommandGroup<Values>({
   name: 'fido',
   usage: USAGE,
-  async run(preCtx, argv) {
-    let values: Values;
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parse(argv));
-    } catch (e) {
-      return reportFailure(preCtx, new UsageError(e instanceof Error ? e.message : String(e)));
-    }
-    const ctx: CliContext = { ...preCtx, json: values.json === true };
-    if (values.help) {
-      ctx.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    try {
-      const [sub, ...rest] = positionals;
-      if (rest.length) throw new UsageError(`unexpected argument: ${rest.join(' ')}`);
-      switch (sub) {
-        case 'info': return await info(ctx, values);
-        case 'set-pin': return await setPin(ctx, values);
-        case 'change-pin': return await changePin(ctx, values);
-        case 'enroll': return await enroll(ctx, values);
-        case 'verify': return await verify(ctx, values);
-        case 'revoke': return await revoke(ctx, values);
-        case 'list': return await list(ctx, values);
-        default: throw new UsageError(`unknown fido command: ${sub ?? '(none)'}\n${USAGE}`);
-      }
-    } catch (e) {
-      return reportFailure(ctx, asCliError(e), {}, FIDO_EXIT_CODES);
-    }
-  },
-};
+  parse,
+  subcommands: { info, 'set-pin': setPin, 'change-pin': changePin, enroll, verify, revoke, list },
+  translate: asCliError,
+  exitCodes: FIDO_EXIT_CODES,
+});
 
 async function info(ctx: CliContext, v: Values): Promise<number> {
   const uri = need(v.device, '--device');
