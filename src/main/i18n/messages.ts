@@ -54,8 +54,8 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
     en: (p) => `Wrong PIN, ${plural(p.retriesLeft, 'try left', 'tries left', 'en')}.`,
   },
   pin_blocked: {
-    fr: () => 'Code PIN bloqué : la carte ne peut plus être utilisée avant son déblocage (code PUK ou service de gestion des cartes).',
-    en: () => 'PIN blocked: the card cannot be used until it is unblocked (PUK or card management service).',
+    fr: () => 'Code PIN bloqué : il doit être débloqué (code PUK de la carte, ou réinitialisation de la clé) par le service de gestion.',
+    en: () => 'PIN blocked: it must be unblocked (the card’s PUK, or a key reset) by the management service.',
   },
   invalid_pin_format: { fr: () => 'Le code PIN de la carte CPS comporte 4 chiffres.', en: () => 'The CPS card PIN is 4 digits.' },
   untrusted_certificate: {
@@ -63,8 +63,8 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
     en: (p) => `Card certificate not trusted (${reasonText(p.reason, 'en', { fr: '', en: 'untrusted' })}): sign-in refused.`,
   },
   bad_signature: {
-    fr: () => 'La carte n’a pas prouvé qu’elle détient sa clé : connexion refusée.',
-    en: () => 'The card failed to prove it holds its key: sign-in refused.',
+    fr: () => 'La carte ou la clé de sécurité n’a pas prouvé qu’elle détient sa clé secrète : connexion refusée.',
+    en: () => 'The card or security key failed to prove it holds its secret key: sign-in refused.',
   },
   no_card: {
     fr: (p) => `Aucune carte dans le lecteur${p.reader ? ` « ${p.reader} »` : ''}.`,
