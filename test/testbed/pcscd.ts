@@ -6,7 +6,8 @@
  * honours `PCSCLITE_CSOCK_NAME`. So the daemon runs in a private mount namespace (`unshare -m`)
  * where a per-instance folder is bind-mounted on `/run/pcscd`; the socket it creates there is
  * the same inode as `<dir>/run/pcscd.comm` outside, which is what clients are pointed at. No
- * system pcscd is touched and several instances run side by side.
+ * system pcscd is touched and several instances run side by side. The daemon gets SIGTERM when
+ * the test process dies (`setpriv --pdeathsig`), so a killed test run leaves no daemon behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
@@ -95,7 +96,7 @@ export async function startPcscd(): Promise<PcscdInstance> {
   const start = async (): Promise<void> => {
     if (child) return;
     rmSync(socketPath, { force: true });
-    const script = `mount --bind "$1" /run/pcscd && exec /usr/sbin/pcscd --foreground --config "$2" --error`;
+    const script = `mount --bind "$1" /run/pcscd && exec setpriv --pdeathsig TERM /usr/sbin/pcscd --foreground --config "$2" --error`;
     const args = process.getuid?.() === 0
       ? ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', runDir, confDir]
       : ['--user', '--map-root-user', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', runDir, confDir];
