@@ -120,7 +120,8 @@ describe('agent runtime (engine, audit, control) through the real pcscd', () => 
     assert.ok(pins.length > 0 && pins.every((p) => p.every((b) => b === 0)), 'PIN buffers wiped');
     const raw = (await listAuditFiles(auditDir)).map((f) => readFileSync(f, 'utf8')).join('');
     assert.ok(!raw.includes('4711') && !JSON.stringify(records).includes('4711'), 'the PIN is in no record');
-    assert.ok(records.some((r) => r.type === 'decision' && r.decision === 'open'));
+    // The report callback hears the decision after it is recorded, possibly after the state changed.
+    await until('the open decision to be reported', () => records.some((r) => r.type === 'decision' && r.decision === 'open'));
   });
 
   it('tessera status --json (child process) shows person, means, factors and time left', async () => {
