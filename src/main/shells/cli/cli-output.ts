@@ -4,7 +4,8 @@
  * 6 no card or unsupported card; 1 anything else — always with one line on stderr.
  */
 import { isTesseraError } from '../../errors.js';
-import { message, type Lang } from '../../i18n/messages.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { message, resolveLang, type Lang } from '../../i18n/messages.js';
 
 export const EXIT = { ok: 0, other: 1, wrongPin: 2, pinBlocked: 3, untrusted: 4, badSignature: 5, noCard: 6 } as const;
 
@@ -54,4 +55,18 @@ export function reportFailure(ctx: CliContext, e: unknown, params: { reader?: st
     printJson(ctx, { ok: false, error: code, message: detail, ...(retriesLeft !== undefined ? { retriesLeft } : {}), ...(reason ? { reason } : {}) });
   }
   return exitCodes[code] ?? EXIT_BY_CODE[code] ?? EXIT.other;
+}
+
+/** `node:util` parseArgs with the group's own options; a bad option is a `UsageError`. */
+export function parseGroupArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The group's context: its own `--json` / `--lang` on top of what `main.ts` already read. */
+export function groupContext(preCtx: CliContext, values: { readonly json?: boolean | undefined; readonly lang?: string | undefined }): CliContext {
+  return { ...preCtx, json: values.json === true || preCtx.json, lang: values.lang !== undefined ? resolveLang(values.lang) : preCtx.lang };
 }

@@ -15,17 +15,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../../../config/config-error.js';
 import { loadAgentConfig } from '../../../config/layered.js';
 import type { AgentConfig } from '../../../config/schema.js';
-import { resolveLang } from '../../../i18n/messages.js';
 import { CpsError } from '../../../means/cps/cps-error.js';
 import { TrustStore } from '../../../means/cps/trust-store.js';
 import { startAgentRuntime } from '../../agent/agent-runtime.js';
 import { describeEngineRecord } from '../../agent/engine-agent-text.js';
 import type { EngineAgentRecord, EnginePinPad } from '../../agent/engine-agent.js';
-import { printJson, UsageError, type CliContext } from '../cli-output.js';
+import { printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
 import { promptPinOnTty } from '../pin-input.js';
 import { CONFIG_EXIT, configErrorText, warningText } from './config.js';
@@ -137,26 +135,21 @@ export const agentCommandGroup: CommandGroup = {
   name: 'agent',
   usage: USAGE,
   async run(preCtx: CliContext, argv: readonly string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...argv],
-        allowPositionals: false,
-        strict: true,
-        options: {
-          config: { type: 'string' },
-          trust: { type: 'string', multiple: true },
-          demo: { type: 'boolean' },
-          json: { type: 'boolean' },
-          lang: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseGroupArgs({
+      args: [...argv],
+      allowPositionals: false,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        trust: { type: 'string', multiple: true },
+        demo: { type: 'boolean' },
+        json: { type: 'boolean' },
+        lang: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     const { values } = parsed;
-    const ctx: CliContext = { ...preCtx, json: values.json === true || preCtx.json, lang: values.lang !== undefined ? resolveLang(values.lang) : preCtx.lang };
+    const ctx = groupContext(preCtx, values);
     if (values.help) {
       ctx.stdout.write(`Usage:\n${USAGE}\n`);
       return 0;

@@ -3,11 +3,10 @@
  * chain order, or a whole folder) and names the first bad record.
  * Exit: 0 intact; 10 altered / removed / reordered / inserted / malformed / truncated; 1 other.
  */
-import { parseArgs } from 'node:util';
 import { verifyAuditFile } from '../../../integrations/audit/verify.js';
 import { DEFAULT_BASE_NAME, listAuditFiles } from '../../../integrations/audit/files.js';
-import { message, resolveLang } from '../../../i18n/messages.js';
-import { printJson, UsageError, type CliContext } from '../cli-output.js';
+import { message } from '../../../i18n/messages.js';
+import { printJson, UsageError, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
 
 export const AUDIT_EXIT = { ok: 0, tampered: 10 } as const;
@@ -31,27 +30,22 @@ export const auditCommandGroup: CommandGroup = {
   name: 'audit',
   usage: USAGE,
   async run(preCtx: CliContext, argv: readonly string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          file: { type: 'string', multiple: true },
-          dir: { type: 'string' },
-          base: { type: 'string' },
-          'allow-pruned-start': { type: 'boolean' },
-          json: { type: 'boolean' },
-          lang: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseGroupArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        file: { type: 'string', multiple: true },
+        dir: { type: 'string' },
+        base: { type: 'string' },
+        'allow-pruned-start': { type: 'boolean' },
+        json: { type: 'boolean' },
+        lang: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     const { values, positionals } = parsed;
-    const ctx: CliContext = { ...preCtx, json: values.json === true, lang: resolveLang(values.lang) };
+    const ctx = groupContext(preCtx, values);
     if (values.help) {
       ctx.stdout.write(`Usage:\n${USAGE}\n`);
       return 0;

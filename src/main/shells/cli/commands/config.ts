@@ -5,11 +5,10 @@
  * --json or with --explain); 11 invalid, one line on stderr naming the field and the allowed
  * values (JSON: error "config_invalid", field, allowed); 1 usage.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../../../config/config-error.js';
 import { explainConfig, loadAgentConfig, type ConfigWarning } from '../../../config/layered.js';
-import { configAllowed, message, resolveLang, type Lang } from '../../../i18n/messages.js';
-import { printJson, UsageError, type CliContext } from '../cli-output.js';
+import { configAllowed, message, type Lang } from '../../../i18n/messages.js';
+import { printJson, UsageError, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
 
 export const CONFIG_EXIT = { ok: 0, invalid: 11 } as const;
@@ -82,27 +81,22 @@ export const configCommandGroup: CommandGroup = {
   name: 'config',
   usage: USAGE,
   run(preCtx: CliContext, argv: readonly string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        strict: true,
-        options: {
-          config: { type: 'string' },
-          'user-settings': { type: 'string' },
-          'no-user-settings': { type: 'boolean' },
-          explain: { type: 'boolean' },
-          json: { type: 'boolean' },
-          lang: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseGroupArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        'user-settings': { type: 'string' },
+        'no-user-settings': { type: 'boolean' },
+        explain: { type: 'boolean' },
+        json: { type: 'boolean' },
+        lang: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     const { values, positionals } = parsed;
-    const ctx: CliContext = { ...preCtx, json: values.json === true || preCtx.json, lang: values.lang !== undefined ? resolveLang(values.lang) : preCtx.lang };
+    const ctx = groupContext(preCtx, values);
     if (values.help) {
       ctx.stdout.write(`Usage:\n${USAGE}\n`);
       return Promise.resolve(0);

@@ -5,14 +5,13 @@
  * refused, or an unreadable answer — always one line on stderr.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../../../config/config.js';
 import { ControlClient } from '../../../integrations/control/client.js';
 import { ControlError } from '../../../integrations/control/control-error.js';
 import type { AgentStatus } from '../../../integrations/control/protocol.js';
 import { defaultControlPath } from '../../../integrations/control/socket-path.js';
-import { message, resolveLang } from '../../../i18n/messages.js';
-import { EXIT, printJson, UsageError, type CliContext } from '../cli-output.js';
+import { message } from '../../../i18n/messages.js';
+import { EXIT, printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
 
 const USAGE = '  tessera status [--socket <path>] [--config <file>] [--json]   (exit 0 agent answered, 1 no agent)';
@@ -66,25 +65,20 @@ export const statusCommandGroup: CommandGroup = {
   name: 'status',
   usage: USAGE,
   async run(preCtx: CliContext, argv: readonly string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...argv],
-        allowPositionals: false,
-        strict: true,
-        options: {
-          socket: { type: 'string' },
-          config: { type: 'string' },
-          json: { type: 'boolean' },
-          lang: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseGroupArgs({
+      args: [...argv],
+      allowPositionals: false,
+      strict: true,
+      options: {
+        socket: { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'boolean' },
+        lang: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     const { values } = parsed;
-    const ctx: CliContext = { ...preCtx, json: values.json === true || preCtx.json, lang: values.lang !== undefined ? resolveLang(values.lang) : preCtx.lang };
+    const ctx = groupContext(preCtx, values);
     if (values.help) {
       ctx.stdout.write(`Usage:\n${USAGE}\n`);
       return 0;
