@@ -234,6 +234,20 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   status_reader: { fr: (p) => `Lecteur ${p.reader ?? ''} : ${p.reason === 'card' ? 'carte présente' : 'vide'}.`, en: (p) => `Reader ${p.reader ?? ''}: ${p.reason === 'card' ? 'card present' : 'empty'}.` },
   control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
   control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },
+  // Web SSO (src/main/integrations/sso): `reason` carries the detail (provider error, ID token problem, port).
+  sso_provider_unreachable: { fr: (p) => `Fournisseur d’identité injoignable${p.reason ? ` (${p.reason})` : ''}.`, en: (p) => `Identity provider unreachable${p.reason ? ` (${p.reason})` : ''}.` },
+  sso_provider_slow: { fr: () => 'Le fournisseur d’identité n’a pas répondu à temps.', en: () => 'The identity provider did not answer in time.' },
+  sso_provider_error: { fr: (p) => `Le fournisseur d’identité a refusé la connexion : ${p.reason ?? ''}`, en: (p) => `The identity provider refused the sign-in: ${p.reason ?? ''}` },
+  sso_timeout: { fr: () => 'Connexion non terminée dans le délai imparti : recommencez.', en: () => 'Sign-in not completed in time: start again.' },
+  sso_cancelled: { fr: () => 'Connexion annulée.', en: () => 'Sign-in cancelled.' },
+  sso_state_mismatch: { fr: () => 'Réponse de connexion inattendue (paramètre state incorrect) : refusée.', en: () => 'Unexpected sign-in response (wrong state parameter): refused.' },
+  sso_id_token_invalid: { fr: (p) => `Jeton d’identité invalide (${p.reason ?? ''}) : connexion refusée.`, en: (p) => `Invalid ID token (${p.reason ?? ''}): sign-in refused.` },
+  sso_port_in_use: { fr: (p) => `Le port local de retour de connexion est déjà utilisé${p.reason ? ` (${p.reason})` : ''}.`, en: (p) => `The local sign-in callback port is already in use${p.reason ? ` (${p.reason})` : ''}.` },
+  sso_config_invalid: { fr: (p) => `Configuration SSO inutilisable : ${p.reason ?? ''}`, en: (p) => `Unusable SSO configuration: ${p.reason ?? ''}` },
+  sso_browser_failed: { fr: () => 'Impossible d’ouvrir le navigateur pour la connexion.', en: () => 'Could not open the browser to sign in.' },
+  sso_no_token: { fr: () => 'Aucun jeton SSO valable pour cette session.', en: () => 'No valid SSO token for this session.' },
+  sso_keychain_unavailable: { fr: (p) => `Trousseau du système indisponible${p.reason ? ` (${p.reason})` : ''}.`, en: (p) => `System keychain unavailable${p.reason ? ` (${p.reason})` : ''}.` },
+  sso_not_allowed: { fr: () => 'Cette application n’est pas autorisée à obtenir un jeton.', en: () => 'This application is not allowed to get a token.' },
   internal: { fr: (p) => `Erreur interne : ${p.reason ?? ''}`, en: (p) => `Internal error: ${p.reason ?? ''}` },
 };
 
