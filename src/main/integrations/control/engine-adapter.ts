@@ -7,7 +7,12 @@
 import type { Decision } from '../../session/policy/decision.js';
 import type { EngineStatus } from '../../session/engine/session-engine.js';
 import type { ControlHandler, ControlServer } from './server.js';
-import type { AgentStatus } from './protocol.js';
+import type { AgentStatus, DegradedModeView, DegradedReasonView } from './protocol.js';
+
+/** The `degradedMode` view of a list of reasons (copies only the public fields). */
+export function degradedModeView(reasons: readonly DegradedReasonView[]): DegradedModeView {
+  return { active: reasons.length > 0, reasons: reasons.map((r) => ({ code: r.code, since: r.since, ...(r.detail !== undefined ? { detail: r.detail } : {}) })) };
+}
 
 /** What the adapter needs from `SessionEngine` or `RecordedSessionEngine`. */
 export interface ControllableEngine {
@@ -20,6 +25,8 @@ export interface ControllableEngine {
 /** What the agent knows besides the session: degraded mode and readers. */
 export interface AgentSurroundings {
   degraded(): boolean;
+  /** Why the agent is degraded; when given, `status` carries `degradedMode`. */
+  degradedReasons?(): readonly DegradedReasonView[];
   readers(): readonly { readonly name: string; readonly card: boolean }[];
 }
 
@@ -31,6 +38,7 @@ export function agentStatus(s: EngineStatus, around: AgentSurroundings): AgentSt
       ? { session: { person: c.person.id, means: c.means, factors: [...c.factors], windowLeftMs: Math.max(0, c.timeLeftMs), locked: c.state !== 'active' } }
       : {}),
     degraded: around.degraded(),
+    ...(around.degradedReasons ? { degradedMode: degradedModeView(around.degradedReasons()) } : {}),
     readers: around.readers().map((r) => ({ name: r.name, card: r.card })),
   };
 }

@@ -65,7 +65,23 @@ export interface AgentStatus {
     readonly locked: boolean;
   };
   readonly degraded: boolean;
+  /** Why `degraded` is true (empty when it is false); absent from agents that do not tell. */
+  readonly degradedMode?: DegradedModeView;
   readonly readers: readonly { readonly name: string; readonly card: boolean }[];
+}
+
+/** One reason of degraded mode: `pcsc_unavailable`, `idp_unreachable`, `network_down`, … since when, and a technical detail. */
+export interface DegradedReasonView {
+  readonly code: string;
+  /** ISO 8601 UTC. */
+  readonly since: string;
+  readonly detail?: string;
+}
+
+/** The `degradedMode` field of `status`, and the data of the `degraded` event. */
+export interface DegradedModeView {
+  readonly active: boolean;
+  readonly reasons: readonly DegradedReasonView[];
 }
 
 /** What `lock` and `signOut` answer: the decision the session engine took and its reason code. */
