@@ -235,6 +235,10 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
   control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },
   // Web SSO (src/main/integrations/sso): `reason` carries the detail (provider error, ID token problem, port).
+  sso_page_title: { fr: () => 'Tessera : connexion', en: () => 'Tessera: sign-in' },
+  sso_page_done: { fr: () => 'Connexion terminée. Vous pouvez fermer cet onglet.', en: () => 'Sign-in complete. You can close this tab.' },
+  sso_page_failed: { fr: (p) => `La connexion a échoué : ${p.reason ?? ''} Vous pouvez fermer cet onglet.`, en: (p) => `Sign-in failed: ${p.reason ?? ''} You can close this tab.` },
+  sso_page_rejected: { fr: () => 'Requête refusée : elle ne correspond à aucune connexion en cours.', en: () => 'Request refused: it does not match any sign-in in progress.' },
   sso_provider_unreachable: { fr: (p) => `Fournisseur d’identité injoignable${p.reason ? ` (${p.reason})` : ''}.`, en: (p) => `Identity provider unreachable${p.reason ? ` (${p.reason})` : ''}.` },
   sso_provider_slow: { fr: () => 'Le fournisseur d’identité n’a pas répondu à temps.', en: () => 'The identity provider did not answer in time.' },
   sso_provider_error: { fr: (p) => `Le fournisseur d’identité a refusé la connexion : ${p.reason ?? ''}`, en: (p) => `The identity provider refused the sign-in: ${p.reason ?? ''}` },
