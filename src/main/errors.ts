@@ -6,7 +6,7 @@
  * developers (it may carry status words, never a PIN or key). What a person reads is chosen
  * from the code in exactly one place: `src/main/i18n/messages.ts`.
  */
-export type Layer = 'transport' | 'protocol' | 'means' | 'session' | 'integration' | 'config';
+export type Layer = 'transport' | 'protocol' | 'means' | 'session' | 'integration' | 'config' | 'shell';
 
 export abstract class TesseraError<C extends string = string> extends Error {
   abstract readonly layer: Layer;
