@@ -34,7 +34,11 @@ export type SsoErrorCode =
   /** The OS keychain (secret store) refused or is unavailable. */
   | 'sso_keychain_unavailable'
   /** A local application asked for a token it is not allowed to get. */
-  | 'sso_not_allowed';
+  | 'sso_not_allowed'
+  /** The embedded provider refused an agent's signed proof or logout notice; `reason` says which check (docs/agent-assertion-protocol.md). */
+  | 'sso_assertion_invalid'
+  /** A key folder or key file is open to others, not ours, or a link: refused, never repaired. */
+  | 'sso_key_storage_insecure';
 
 /** Why an ID token was refused (`reason` of `sso_id_token_invalid`). */
 export type IdTokenProblem = 'signature' | 'issuer' | 'audience' | 'nonce' | 'expired' | 'issued_at' | 'acr' | 'amr' | 'missing' | 'malformed';
