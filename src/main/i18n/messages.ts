@@ -58,6 +58,12 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
     en: () => 'PIN blocked: it must be unblocked (the card’s PUK, or a key reset) by the management service.',
   },
   invalid_pin_format: { fr: () => 'Le code PIN de la carte CPS comporte 4 chiffres.', en: () => 'The CPS card PIN is 4 digits.' },
+  pin_cancelled: { fr: () => 'Saisie du code PIN annulée : connexion abandonnée.', en: () => 'PIN entry cancelled: sign-in abandoned.' },
+  pin_superseded: {
+    fr: () => 'Saisie du code PIN interrompue (carte retirée ou autre carte présentée) : connexion abandonnée.',
+    en: () => 'PIN entry interrupted (card pulled or another card presented): sign-in abandoned.',
+  },
+  ui_stopped: { fr: () => 'L’interface s’est arrêtée pendant la saisie du code PIN.', en: () => 'The interface stopped during PIN entry.' },
   untrusted_certificate: {
     fr: (p) => `Certificat de la carte non reconnu (${reasonText(p.reason, 'fr', { fr: 'non fiable', en: '' })}) : connexion refusée.`,
     en: (p) => `Card certificate not trusted (${reasonText(p.reason, 'en', { fr: '', en: 'untrusted' })}): sign-in refused.`,
