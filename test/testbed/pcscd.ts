@@ -1,6 +1,8 @@
 /**
- * An isolated pcscd for one test process: its own socket, its own reader.conf with a single
- * vpcd entry, its own vpcd ports. See ../shared/docs/TESTBED.md: one vpcd entry per daemon.
+ * An isolated pcscd for one test process: its own socket, its own reader.conf, its own vpcd
+ * ports. By default a single vpcd entry (two readers); with `readers: N`, N/2 entries, each
+ * loading its own copy of the driver (see ../shared/docs/TESTBED.md: two entries sharing one
+ * loaded driver corrupt each other's traffic).
  *
  * pcscd 1.9.x has its socket and pid file compiled in (`/run/pcscd`); only the client library
  * honours `PCSCLITE_CSOCK_NAME`. So the daemon runs in a private mount namespace (`unshare -m`)
@@ -10,7 +12,7 @@
  * the test process dies (`setpriv --pdeathsig`), so a killed test run leaves no daemon behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +20,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 
+/** At least two names (the default bed); more when the daemon was started with more readers. */
+export type ReaderNames = readonly [string, string, ...string[]];
+
+export interface PcscdOptions {
+  /**
+   * Number of virtual readers (even, 2..16; default 2). Reader `i` listens on `port + i`.
+   * Every pair of readers is one reader.conf entry with its own copy of the vpcd driver: the
+   * driver keeps its connections in one global table, so two entries loading the same file
+   * would share it (see TESTBED.md); a copy under another path is loaded as a separate object
+   * with its own table.
+   */
+  readers?: number;
+}
+
 export interface PcscdInstance {
   /** Path clients must use as `PCSCLITE_CSOCK_NAME`. */
   readonly socketPath: string;
-  /** vpcd port of slot 0; slot 1 listens on `port + 1`. */
+  /** vpcd port of slot 0; reader `i` listens on `port + i`. */
   readonly port: number;
-  /** Reader names as the daemon lists them: slot 0 and slot 1. */
-  readonly readerNames: readonly [string, string];
+  /** Reader names as the daemon lists them, reader `i` at index `i` (slot 0 and slot 1 by default). */
+  readonly readerNames: ReaderNames;
   /** Environment to give child processes (CLI under test) so they use this daemon. */
   readonly env: Readonly<Record<string, string>>;
   readonly running: boolean;
@@ -58,13 +74,42 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Two consecutive free TCP ports (vpcd listens on every interface for slot 0 and slot 1). */
-async function findPortPair(): Promise<number> {
+async function allFree(ports: readonly number[]): Promise<boolean> {
+  for (const p of ports) if (!(await portFree(p))) return false;
+  return true;
+}
+
+/** `count` consecutive free TCP ports (vpcd listens on every interface, one port per slot). */
+async function findPortRun(count: number): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
-    if ((await portFree(base)) && (await portFree(base + 1))) return base;
+    const base = 20000 + Math.floor(Math.random() * (20000 / count)) * count;
+    if (await allFree(Array.from({ length: count }, (_, k) => base + k))) return base;
   }
-  throw new Error('no free port pair for vpcd');
+  throw new Error(`no run of ${count} free ports for vpcd`);
+}
+
+/** Friendly name of reader.conf entry `entry`: pcscd numbers readers per library, so every entry needs its own name. */
+function friendlyName(entry: number): string {
+  return entry === 0 ? FRIENDLY_NAME : `${FRIENDLY_NAME} ${entry + 1}`;
+}
+
+/** The name pcscd gives reader `i`: slot `i % 2` of entry `i / 2`. */
+function readerName(i: number): string {
+  return `${friendlyName(Math.floor(i / 2))} 00 0${i % 2}`;
+}
+
+function readerConf(dir: string, port: number, entries: number): string {
+  const lines: string[] = [];
+  for (let e = 0; e < entries; e++) {
+    const hexPort = `0x${(port + 2 * e).toString(16).toUpperCase()}`;
+    let lib = VPCD_DRIVER;
+    if (e > 0) {
+      lib = join(dir, `libifdvpcd-${e}.so`);
+      copyFileSync(VPCD_DRIVER, lib);
+    }
+    lines.push(`FRIENDLYNAME "${friendlyName(e)}"\nDEVICENAME   /dev/null:${hexPort}\nLIBPATH      ${lib}\nCHANNELID    ${hexPort}\n`);
+  }
+  return lines.join('\n');
 }
 
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -76,19 +121,20 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-export async function startPcscd(): Promise<PcscdInstance> {
+export async function startPcscd(opts: PcscdOptions = {}): Promise<PcscdInstance> {
+  const readers = opts.readers ?? 2;
+  if (!Number.isInteger(readers) || readers < 2 || readers > 16 || readers % 2 !== 0) {
+    throw new RangeError(`readers must be an even number from 2 to 16, got ${readers}`);
+  }
   checkTestbedPrerequisites();
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pcscd-'));
   const confDir = join(dir, 'reader.conf.d');
   const runDir = join(dir, 'run');
   mkdirSync(confDir);
   mkdirSync(runDir);
-  const port = await findPortPair();
-  const hexPort = `0x${port.toString(16).toUpperCase()}`;
-  writeFileSync(
-    join(confDir, 'vpcd'),
-    `FRIENDLYNAME "${FRIENDLY_NAME}"\nDEVICENAME   /dev/null:${hexPort}\nLIBPATH      ${VPCD_DRIVER}\nCHANNELID    ${hexPort}\n`,
-  );
+  const port = await findPortRun(readers);
+  const ports = Array.from({ length: readers }, (_, k) => port + k);
+  writeFileSync(join(confDir, 'vpcd'), readerConf(dir, port, readers / 2));
   const socketPath = join(runDir, 'pcscd.comm');
   let child: ChildProcess | undefined;
   let log = '';
@@ -109,7 +155,7 @@ export async function startPcscd(): Promise<PcscdInstance> {
       await waitFor(() => existsSync(socketPath) || child !== proc, 5000, 'pcscd socket');
       if (child !== proc) throw new Error(`pcscd exited at start: ${log.trim()}`);
       // vpcd opens its listening sockets while the daemon initialises its readers.
-      await waitFor(async () => !(await portFree(port)), 5000, 'vpcd listening port');
+      await waitFor(async () => !(await portFree(port)) && !(await portFree(port + readers - 1)), 5000, 'vpcd listening ports');
     } catch (e) {
       proc.kill('SIGKILL');
       child = undefined;
@@ -128,14 +174,14 @@ export async function startPcscd(): Promise<PcscdInstance> {
       await exited;
     }
     child = undefined;
-    await waitFor(async () => portFree(port), 3000, 'vpcd port release');
+    await waitFor(async () => allFree(ports), 3000, 'vpcd port release');
   };
 
   await start();
   const instance: PcscdInstance = {
     socketPath,
     port,
-    readerNames: [`${FRIENDLY_NAME} 00 00`, `${FRIENDLY_NAME} 00 01`],
+    readerNames: [readerName(0), readerName(1), ...ports.slice(2).map((_, k) => readerName(k + 2))],
     env: { PCSCLITE_CSOCK_NAME: socketPath },
     get running() { return child !== undefined; },
     stop,
