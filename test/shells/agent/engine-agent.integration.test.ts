@@ -175,13 +175,17 @@ describe('agent runtime (engine, audit, control) through the real pcscd', () => 
 
   it('pcscd killed: status says degraded (pcsc_unavailable); back when pcscd is back', async () => {
     await bed.pcscd.stop({ crash: true });
-    await until('degraded', () => runtime.degraded() === 'pcsc_unavailable');
+    await until('degraded', () => runtime.degraded().some((r) => r.code === 'pcsc_unavailable'));
     const client = await ControlClient.connect(socketPath);
     try {
-      assert.equal((await client.status()).degraded, true);
+      const down = await client.status();
+      assert.equal(down.degraded, true);
+      assert.deepEqual(down.degradedMode?.reasons.map((r) => r.code), ['pcsc_unavailable']);
       await bed.pcscd.start();
-      await until('recovery', () => runtime.degraded() === undefined, 15_000);
-      assert.equal((await client.status()).degraded, false);
+      await until('recovery', () => runtime.degraded().length === 0, 15_000);
+      const up = await client.status();
+      assert.equal(up.degraded, false);
+      assert.deepEqual(up.degradedMode, { active: false, reasons: [] });
     } finally {
       client.close();
     }

@@ -9,8 +9,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../config/schema.js';
 import { sessionEngineSettings } from '../../config/schema.js';
-import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromDecision, type AuditSink } from '../../integrations/audit/index.js';
-import { ControlServer, controlHandlerFor, defaultControlPath, streamDecisions, type AgentSurroundings, type ControllableEngine } from '../../integrations/control/index.js';
+import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromDecision, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
+import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControllableEngine } from '../../integrations/control/index.js';
+import { ConnectivityProbe, DegradedReasons, type ConnectivityProbeOptions, type DegradedChange } from '../../integrations/health/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
 import { enrolmentRegisterRegistry, StaticMeansRegistry, type MeansRegistry } from '../../session/policy/means-ref.js';
@@ -33,6 +34,8 @@ export interface AgentRuntimeOptions {
   /** Overrides the sink built from `audit.forwarding`. */
   readonly forwardSink?: AuditSink;
   readonly report?: (record: EngineAgentRecord) => void;
+  /** Timing of the identity provider probe (started when `sso.issuerUrl` is set). */
+  readonly probe?: Pick<ConnectivityProbeOptions, 'timeoutMs' | 'intervalMs' | 'backoff'>;
 }
 
 export interface AgentRuntime {
@@ -42,7 +45,10 @@ export interface AgentRuntime {
   readonly forwarder: AuditForwarder | undefined;
   readonly control: ControlServer;
   readonly socketPath: string;
-  degraded(): DegradedReason | undefined;
+  /** The identity provider probe, when `sso.issuerUrl` is configured. */
+  readonly probe: ConnectivityProbe | undefined;
+  /** Why the agent is degraded (empty: it is not). */
+  degraded(): readonly DegradedReason[];
   /** Idempotent. */
   stop(): Promise<void>;
 }
@@ -55,6 +61,17 @@ function forwardSinkFrom(config: AgentConfig): AuditSink | undefined {
     return new SyslogSink({ host: f.syslog.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(f.syslog.slice(i + 1)), protocol: 'tcp' });
   }
   return undefined;
+}
+
+/** The audit record of a degraded reason that starts or ends (the detail as a lower-case code). */
+function degradedAuditInput(change: DegradedChange): AuditInput {
+  const detail = change.reason.detail?.toLowerCase().replace(/[^a-z0-9_.:-]/g, '_').slice(0, 64);
+  return {
+    event: change.kind === 'entered' ? 'degraded_mode_entered' : 'degraded_mode_left',
+    decision: 'info',
+    reason: change.reason.code,
+    ...(detail && /^[a-z0-9]/.test(detail) ? { details: { errorCode: detail } } : {}),
+  };
 }
 
 /** Starts everything; on a failure part-way, what was started is stopped again before the error is thrown. */
@@ -94,10 +111,14 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       });
     }
 
+    const degraded = new DegradedReasons(opts.clock ? () => new Date(opts.clock?.now() ?? Date.now()) : undefined);
+    const offline = (): boolean => degraded.has('idp_unreachable') || degraded.has('network_down');
     const registry = opts.registry ?? (opts.badge ? enrolmentRegisterRegistry(opts.badge.register) : new StaticMeansRegistry());
     const engine = new SessionEngine({ registry, config: { ...sessionEngineSettings(config), workstation }, ...(opts.clock ? { clock: opts.clock } : {}) });
     const recorded = new RecordedSessionEngine(engine, async (d) => {
-      await audit.append(auditInputFromDecision(d));
+      const input = auditInputFromDecision(d);
+      // A decision taken while the provider is unreachable says so (the policy is the same).
+      await audit.append(offline() ? { ...input, details: { ...input.details, offline: true } } : input);
     });
     cleanups.push(async () => {
       await recorded.idle();
@@ -111,8 +132,9 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       pinPad: opts.pinPad,
       ...(opts.badge ? { badge: opts.badge } : {}),
       ...(opts.report ? { report: opts.report } : {}),
+      degraded,
     });
-    const around: AgentSurroundings = { degraded: () => agent.degraded() !== undefined, readers: () => agent.readers() };
+    const around: AgentSurroundings = { degraded: () => degraded.active, degradedReasons: () => degraded.list(), readers: () => agent.readers() };
     const socketPath = opts.socketPath ?? config.control.socketPath ?? defaultControlPath();
     // Subscribers see a decision once it is recorded (never one that was rolled back).
     const controllable: ControllableEngine = { status: () => recorded.status(), lock: () => recorded.lock(), signOut: () => recorded.signOut(), onDecision: (l) => recorded.onRecorded(l) };
@@ -120,6 +142,38 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
     cleanups.push(() => control.close());
     const offStream = streamDecisions(controllable, control, around);
     cleanups.push(offStream);
+    // Each start or end of a degraded reason: recorded, then pushed to subscribers.
+    const offDegraded = degraded.onChange((change, all) => {
+      void audit
+        .append(degradedAuditInput(change))
+        .catch(() => undefined)
+        .then(() => {
+          control.publish('degraded', degradedModeView(all));
+          control.publish('status', agentStatus(recorded.status(), around));
+        });
+    });
+    cleanups.push(offDegraded);
+
+    let probe: ConnectivityProbe | undefined;
+    if (config.sso.issuerUrl !== undefined) {
+      const p = new ConnectivityProbe({
+        issuerUrl: config.sso.issuerUrl,
+        ...opts.probe,
+        onChange: (r) => {
+          if (r.state === 'up') {
+            degraded.leave('idp_unreachable');
+            degraded.leave('network_down');
+            return;
+          }
+          const code = r.code ?? 'idp_unreachable';
+          degraded.leave(code === 'idp_unreachable' ? 'network_down' : 'idp_unreachable');
+          degraded.enter(code, r.detail);
+        },
+      });
+      probe = p;
+      p.start();
+      cleanups.push(() => p.stop());
+    }
 
     // Undone first (cleanups run in reverse): the readers stop before the engine and the log.
     await agent.start();
@@ -127,8 +181,8 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
 
     let stopping: Promise<void> | undefined;
     return {
-      agent, engine: recorded, audit, forwarder, control, socketPath,
-      degraded: () => agent.degraded(),
+      agent, engine: recorded, audit, forwarder, control, socketPath, probe,
+      degraded: () => degraded.list(),
       stop: () => (stopping ??= (async () => {
         // Control first: nobody asks anything of a stopping agent.
         await control.close().catch(() => undefined);

@@ -16,9 +16,9 @@ import type { Decision } from '../../session/policy/decision.js';
 import type { PcscCardChannel } from '../../transports/pcsc/pcsc-card-channel.js';
 import type { ReaderEvent, ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { isTesseraError } from '../../errors.js';
+import { DegradedReasons, type DegradedReason } from '../../integrations/health/degraded-reasons.js';
 
-/** Why the agent works in degraded mode. */
-export type DegradedReason = 'pcsc_unavailable';
+export type { DegradedReason };
 
 export type EngineAgentRecord =
   | { type: 'daemon'; status: 'up' | 'down'; code?: string; retryInMs?: number }
@@ -47,6 +47,8 @@ export interface EngineAgentOptions {
   readonly pinPad: EnginePinPad;
   readonly badge?: EngineAgentBadgeOptions;
   readonly report?: (record: EngineAgentRecord) => void;
+  /** Degraded-mode reasons shared with the runtime (its connectivity probe adds its own); default: a private set. */
+  readonly degraded?: DegradedReasons;
 }
 
 /** Engine answers to a tap after which the badge PIN is worth asking. */
@@ -57,18 +59,20 @@ export class EngineAgent {
   private offRecorded: (() => void) | undefined;
   private offErrors: (() => void) | undefined;
   private readonly busy = new Map<string, Promise<void>>();
-  private degradedBy: DegradedReason | undefined;
+  private readonly degradedReasons: DegradedReasons;
   private stopped = false;
 
-  constructor(private readonly opts: EngineAgentOptions) {}
+  constructor(private readonly opts: EngineAgentOptions) {
+    this.degradedReasons = opts.degraded ?? new DegradedReasons();
+  }
 
   get engine(): RecordedSessionEngine {
     return this.opts.engine;
   }
 
-  /** `undefined` when every dependency works; else why the agent is degraded. */
-  degraded(): DegradedReason | undefined {
-    return this.degradedBy;
+  /** Empty when every dependency works; else why the agent is degraded (oldest code first). */
+  degraded(): readonly DegradedReason[] {
+    return this.degradedReasons.list();
   }
 
   readers(): { name: string; card: boolean }[] {
@@ -113,11 +117,11 @@ export class EngineAgent {
   private onReaderEvent(e: ReaderEvent): void {
     switch (e.type) {
       case 'daemon-up':
-        this.degradedBy = undefined;
+        this.degradedReasons.leave('pcsc_unavailable');
         this.report({ type: 'daemon', status: 'up' });
         return;
       case 'daemon-down':
-        this.degradedBy = 'pcsc_unavailable';
+        this.degradedReasons.enter('pcsc_unavailable', e.error.code);
         this.report({ type: 'daemon', status: 'down', code: e.error.code, retryInMs: e.retryInMs });
         return;
       case 'reader-added':
