@@ -258,6 +258,9 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   sso_no_token: { fr: () => 'Aucun jeton SSO valable pour cette session.', en: () => 'No valid SSO token for this session.' },
   sso_keychain_unavailable: { fr: (p) => `Trousseau du système indisponible${p.reason ? ` (${p.reason})` : ''}.`, en: (p) => `System keychain unavailable${p.reason ? ` (${p.reason})` : ''}.` },
   sso_not_allowed: { fr: () => 'Cette application n’est pas autorisée à obtenir un jeton.', en: () => 'This application is not allowed to get a token.' },
+  sso_assertion_invalid: { fr: (p) => `Preuve de connexion du poste refusée (${p.reason ?? ''}).`, en: (p) => `Workstation sign-in proof refused (${p.reason ?? ''}).` },
+  sso_key_storage_insecure: { fr: (p) => `Stockage des clés refusé : ${p.reason ?? ''} (dossier 0700 et fichiers 0600 attendus).`, en: (p) => `Key storage refused: ${p.reason ?? ''} (folder 0700 and files 0600 expected).` },
+  sso_provider_listening: { fr: (p) => `Fournisseur d’identité Tessera à l’écoute sur ${p.file ?? ''} (émetteur ${p.reason ?? ''}). Ctrl-C pour arrêter.`, en: (p) => `Tessera identity provider listening on ${p.file ?? ''} (issuer ${p.reason ?? ''}). Ctrl-C to stop.` },
   internal: { fr: (p) => `Erreur interne : ${p.reason ?? ''}`, en: (p) => `Internal error: ${p.reason ?? ''}` },
 };
 
