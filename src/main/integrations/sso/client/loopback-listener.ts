@@ -193,8 +193,8 @@ export class LoopbackListener {
         providerError,
         ...(description !== undefined ? { providerErrorDescription: description } : {}),
       });
-      this.answer(res, { ok: false, error });
       waiting.reject(error);
+      this.answer(res, { ok: false, error });
       return;
     }
     let finished = false;
