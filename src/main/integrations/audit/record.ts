@@ -53,6 +53,8 @@ export const AUDIT_EVENTS = [
   'window_timer',
   'lock_request',
   'sign_out_request',
+  // a local application asked the token broker for an access token (allow: handed out, deny: refused)
+  'token_request',
 ] as const;
 export type AuditEventKind = (typeof AUDIT_EVENTS)[number];
 
@@ -112,6 +114,14 @@ export interface AuditDetails {
   readonly bytesCut?: number;
   /** `log_repaired`: file that was repaired. */
   readonly repairedFile?: string;
+  /** `token_request`: the audience asked for (an API identifier or URL). */
+  readonly audience?: string;
+  /** `token_request`: real path of the asking application's executable. */
+  readonly application?: string;
+  /** `token_request`: SHA-256 (hex) of that executable, when the allow-list pins it. */
+  readonly applicationSha256?: string;
+  /** `token_request`: process id of the asking application. */
+  readonly peerPid?: number;
 }
 
 /** What a caller gives: the log adds `v`, `seq`, `workstation`, `prev` and `hash`. */
@@ -222,6 +232,14 @@ const DETAIL_CHECKS: { readonly [K in keyof Required<AuditDetails>]: DetailCheck
   previousLastSeq: (f, v) => checkInt(f, v, 0, Number.MAX_SAFE_INTEGER),
   bytesCut: (f, v) => checkInt(f, v, 0, Number.MAX_SAFE_INTEGER),
   repairedFile: (f, v) => checkPattern(f, v, FILE_NAME, 'file name'),
+  audience: (f, v) => {
+    const a = checkPattern(f, v, /^[\x21-\x7e]{1,256}$/, 'audience (1–256 visible ASCII characters)');
+    if (looksSecret(a)) invalid(f, 'value looks like a PIN, key or token; refused');
+    return a;
+  },
+  application: (f, v) => checkPattern(f, v, /^(\/|[A-Za-z]:\\)[\x20-\x7e\u00a0-\u024f]{0,1023}$/, 'absolute executable path'),
+  applicationSha256: (f, v) => checkPattern(f, v, HEX64, 'lower-case SHA-256 hex'),
+  peerPid: (f, v) => checkInt(f, v, 1, 2 ** 31 - 1),
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
