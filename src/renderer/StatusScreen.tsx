@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { healthLine, sessionLine, statusWords, type Language } from '../shared/status-text.js';
+import { degradedLines, sessionLine, statusWords, type Language } from '../shared/status-text.js';
+import type { TesseraApi } from '../shared/ipc-contract.js';
 import type { StatusView } from '../shared/status-view.js';
 import { windowWords } from './i18n.js';
-import type { StatusClient } from './status-client.js';
 
 type ScreenState = { kind: 'absent' } | { kind: 'loading' } | { kind: 'failed' } | { kind: 'status'; status: StatusView };
 
 export interface StatusScreenProps {
-  client: StatusClient | null;
+  client: TesseraApi | null;
   language: Language;
 }
 
@@ -20,14 +20,14 @@ export function StatusScreen({ client, language }: StatusScreenProps) {
   const refresh = useCallback(async () => {
     if (!client) return;
     const startedAt = pushes.current;
-    const reading = await client.read();
+    const reading = await client.getStatus();
     if (pushes.current !== startedAt) return;
-    setState(reading.kind === 'status' ? { kind: 'status', status: reading.status } : { kind: 'failed' });
+    setState(reading.ok ? { kind: 'status', status: reading.value } : { kind: 'failed' });
   }, [client]);
 
   useEffect(() => {
     if (!client) return undefined;
-    const unsubscribe = client.subscribe((status) => {
+    const unsubscribe = client.onStatus((status) => {
       pushes.current += 1;
       setState({ kind: 'status', status });
     });
@@ -74,15 +74,14 @@ function StatusBody({ state, language }: { state: ScreenState; language: Languag
         </p>
       );
     case 'status': {
-      const health = healthLine(state.status, language);
       return (
         <>
-          <p className={`session session-${state.status.session}`}>{sessionLine(state.status, language)}</p>
-          {health && (
-            <p className={`health health-${state.status.health}`} role={state.status.health === 'error' ? 'alert' : 'status'}>
-              {health}
+          <p className={`session session-${state.status.session.state}`}>{sessionLine(state.status, language)}</p>
+          {degradedLines(state.status, language).map((line) => (
+            <p key={line} className="health health-degraded" role="status">
+              {line}
             </p>
-          )}
+          ))}
         </>
       );
     }

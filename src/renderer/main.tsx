@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { browserLanguage } from './i18n.js';
-import { connectStatusClient } from './status-client.js';
+import { connectApi } from './status-client.js';
 import { StatusScreen } from './StatusScreen.js';
 import './styles.css';
 
@@ -13,6 +13,6 @@ if (!container) throw new Error('index.html has no #root element');
 
 createRoot(container).render(
   <StrictMode>
-    <StatusScreen client={connectStatusClient(window.tessera)} language={language} />
+    <StatusScreen client={connectApi(window.tessera)} language={language} />
   </StrictMode>,
 );

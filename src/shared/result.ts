@@ -13,8 +13,22 @@ export const IpcErrorCode = {
   forbidden: 'forbidden',
   /** The handler failed; the details are in the main process log, not here. */
   internal: 'internal',
+  /** The agent core is not running or not reachable (the UI offers "retry the connection"). */
+  unavailable: 'unavailable',
+  /** The policy does not let this user do that (Settings, Quit, enrolment of that kind...). */
+  notAllowed: 'not-allowed',
+  /** The PIN request or enrolment the id names is over (answered, cancelled, replaced). */
+  staleRequest: 'stale-request',
+  /** Lock, sign out or enrol with nobody signed in. */
+  noSession: 'no-session',
+  /** Enrolment needs a two-factor session in front. */
+  needsTwoFactor: 'needs-two-factor',
+  /** Another operation of the same kind is in progress. */
+  busy: 'busy',
 } as const;
 export type IpcErrorCode = (typeof IpcErrorCode)[keyof typeof IpcErrorCode];
+
+export const ipcErrorCodes: readonly IpcErrorCode[] = Object.values(IpcErrorCode);
 
 export interface IpcError {
   code: IpcErrorCode;

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
-import { IpcChannel, apiKey, type TesseraApi } from '../../src/shared/ipc-contract.js';
-import type { StatusView } from '../../src/shared/status-view.js';
+import { IpcChannel, apiEventChannels, apiInvokeChannels, apiKey, type TesseraApi } from '../../src/shared/ipc-contract.js';
+import { apiMethodNames } from '../../src/shared/bridge.js';
 import { repoRoot } from './repo-root.js';
 
 const compiledPreload = path.join(repoRoot, 'build', 'src', 'main', 'electron', 'preload.cjs');
@@ -51,30 +51,46 @@ test('the preload requires nothing but electron', async () => {
   assert.deepEqual(requires, ['electron']);
 });
 
-test('the preload exposes exactly one object, window.tessera, with the contract methods', async () => {
+test('the preload exposes exactly one frozen object, window.tessera, with every contract method', async () => {
   const { exposed } = await loadPreload();
   assert.deepEqual([...exposed.keys()], [apiKey]);
   const api = exposed.get(apiKey) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(api).sort(), ['getStatus', 'onStatus']);
+  assert.deepEqual(Object.keys(api).sort(), [...apiMethodNames].sort());
+  assert.ok(Object.isFrozen(api));
 });
 
-test('getStatus invokes the contract channel with no arguments', async () => {
+test('each request method invokes its contract channel with its arguments', async () => {
   const { exposed, invoked } = await loadPreload();
   const api = exposed.get(apiKey) as TesseraApi;
   assert.deepEqual(await api.getStatus(), { ok: true, value: { session: 'none', health: 'ok' } });
-  assert.deepEqual(invoked, [{ channel: IpcChannel.getStatus, args: [] }]);
+  await api.submitPin('pin-1', '1234');
+  await api.enrol({ kind: 'fido2' });
+  await api.setSettings({ language: 'en' });
+  assert.deepEqual(invoked, [
+    { channel: IpcChannel.getStatus, args: [] },
+    { channel: IpcChannel.submitPin, args: ['pin-1', '1234'] },
+    { channel: IpcChannel.enrol, args: [{ kind: 'fido2' }] },
+    { channel: IpcChannel.setSettings, args: [{ language: 'en' }] },
+  ]);
+  for (const [method, channel] of Object.entries(apiInvokeChannels)) {
+    invoked.length = 0;
+    await (api[method as keyof typeof apiInvokeChannels] as () => Promise<unknown>)();
+    assert.equal(invoked[0]?.channel, channel, method);
+  }
 });
 
-test('onStatus passes only the status (never the IPC event) and unsubscribes', async () => {
+test('each on* method passes only the payload (never the IPC event) and unsubscribes', async () => {
   const { exposed, listeners } = await loadPreload();
   const api = exposed.get(apiKey) as TesseraApi;
-  const seen: unknown[][] = [];
-  const off = api.onStatus((...args: unknown[]) => seen.push(args));
-  const registered = [...(listeners.get(IpcChannel.statusChanged) ?? [])];
-  assert.equal(registered.length, 1);
-  const view: StatusView = { session: 'active', holder: 'Dr Marie Curie', means: 'cps', health: 'ok' };
-  registered[0]?.({ sender: 'ipc event with sender' }, view);
-  assert.deepEqual(seen, [[view]]);
-  off();
-  assert.equal(listeners.get(IpcChannel.statusChanged)?.size, 0);
+  for (const [method, channel] of Object.entries(apiEventChannels)) {
+    const seen: unknown[][] = [];
+    const subscribe = api[method as keyof typeof apiEventChannels] as (l: (...a: unknown[]) => void) => () => void;
+    const off = subscribe((...args: unknown[]) => seen.push(args));
+    const registered = [...(listeners.get(channel) ?? [])];
+    assert.equal(registered.length, 1, method);
+    registered[0]?.({ sender: 'ipc event with sender' }, { payload: method });
+    assert.deepEqual(seen, [[{ payload: method }]]);
+    off();
+    assert.equal(listeners.get(channel)?.size, 0);
+  }
 });

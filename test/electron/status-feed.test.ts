@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStatusFeed } from '../../src/main/electron/status-feed.js';
 import { noSession, type StatusView } from '../../src/shared/status-view.js';
-
-const locked: StatusView = { session: 'locked', holder: 'Dr Marie Curie', means: 'desfire', health: 'ok' };
+import { locked } from './fixtures.js';
 
 test('starts with no session and notifies subscribers of each change', () => {
   const feed = createStatusFeed();
@@ -19,7 +18,7 @@ test('starts with no session and notifies subscribers of each change', () => {
 
 test('refuses a status that breaks the contract and keeps the previous one', () => {
   const feed = createStatusFeed(locked);
-  const bad = { session: 'active', holder: '', means: 'cps', health: 'ok' } as StatusView;
+  const bad = { ...locked, readers: 'none' } as unknown as StatusView;
   assert.throws(() => feed.set(bad), TypeError);
   assert.deepEqual(feed.current(), locked);
 });

@@ -1,41 +1,93 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { trayModel } from '../../src/main/electron/tray-model.js';
+import { trayModel, type TrayAction, type TrayModel } from '../../src/main/electron/tray-model.js';
 import { noSession, type StatusView } from '../../src/shared/status-view.js';
+import { active, degraded, expired, locked, signedOut, t0, tapped } from './fixtures.js';
 
-test('no session: signed-out icon, French tooltip, status line, show and quit items', () => {
-  assert.deepEqual(trayModel(noSession, { language: 'fr', allowQuit: true }), {
-    icon: 'signed-out',
-    tooltip: 'Tessera — aucune session',
-    menu: [
-      { kind: 'label', label: 'Aucune session ouverte' },
-      { kind: 'separator' },
-      { kind: 'action', action: 'show-status', label: 'Afficher l’état…' },
-      { kind: 'separator' },
-      { kind: 'action', action: 'quit', label: 'Quitter Tessera' },
-    ],
-  });
+const actions = (m: TrayModel): TrayAction[] => m.menu.flatMap((i) => (i.kind === 'action' ? [i.action] : []));
+const labels = (m: TrayModel): string[] => m.menu.flatMap((i) => (i.kind === 'label' ? [i.label] : []));
+
+test('signed out: status line, security key fallback, status, settings, about, quit', () => {
+  const model = trayModel(signedOut, t0, { language: 'fr' });
+  assert.equal(model.icon, 'signed-out');
+  assert.equal(model.tooltip, 'Tessera — Aucune session ouverte');
+  assert.deepEqual(model.menu, [
+    { kind: 'label', label: 'Aucune session ouverte' },
+    { kind: 'separator' },
+    { kind: 'action', action: 'use-security-key', label: 'J’ai oublié ma carte — utiliser une clé de sécurité' },
+    { kind: 'separator' },
+    { kind: 'action', action: 'show-status', label: 'Afficher l’état…' },
+    { kind: 'action', action: 'settings', label: 'Paramètres…' },
+    { kind: 'action', action: 'about', label: 'À propos de Tessera' },
+    { kind: 'separator' },
+    { kind: 'action', action: 'quit', label: 'Quitter Tessera' },
+  ]);
 });
 
-test('an active session names its holder and means', () => {
-  const view: StatusView = { session: 'active', holder: 'Dr Marie Curie', means: 'cps', health: 'ok' };
-  const model = trayModel(view, { language: 'fr', allowQuit: true });
+test('two-factor session: person and time left, lock, sign out, enrol both kinds; no fallback', () => {
+  const model = trayModel(active, t0 + 60_000 * 15, { language: 'fr' });
   assert.equal(model.icon, 'active');
-  assert.equal(model.tooltip, 'Tessera — session de Dr Marie Curie');
-  assert.deepEqual(model.menu[0], { kind: 'label', label: 'Session de Dr Marie Curie — carte CPS' });
-  assert.equal(trayModel(view, { language: 'en', allowQuit: true }).tooltip, 'Tessera — session of Dr Marie Curie');
+  assert.equal(labels(model)[0], 'Session de Dr Marie Curie — 3 h 45');
+  assert.equal(model.tooltip, 'Tessera — Session de Dr Marie Curie — 3 h 45');
+  assert.deepEqual(actions(model), ['lock', 'sign-out', 'enrol-badge', 'enrol-fido2', 'show-status', 'settings', 'about', 'quit']);
+  const en = trayModel(active, t0, { language: 'en' });
+  assert.equal(labels(en)[0], 'Session of Dr Marie Curie — 4 h 00');
+  assert.deepEqual(
+    en.menu.flatMap((i) => (i.kind === 'action' ? [i.label] : [])),
+    ['Lock now', 'Sign out', 'Enrol a badge…', 'Enrol a security key…', 'Show status…', 'Settings…', 'About Tessera', 'Quit Tessera'],
+  );
 });
 
-test('health wins over session state for the icon', () => {
-  const base = { session: 'locked', holder: 'A', means: 'fido2' } as const;
-  assert.equal(trayModel({ ...base, health: 'ok' }, { language: 'fr', allowQuit: true }).icon, 'locked');
-  assert.equal(trayModel({ ...base, health: 'degraded' }, { language: 'fr', allowQuit: true }).icon, 'degraded');
-  assert.equal(trayModel({ ...base, health: 'error' }, { language: 'fr', allowQuit: true }).icon, 'error');
-  assert.equal(trayModel({ session: 'none', health: 'error' }, { language: 'fr', allowQuit: true }).icon, 'error');
+test('a badge-tap session (one factor) offers no enrolment', () => {
+  assert.deepEqual(actions(trayModel(tapped, t0, { language: 'fr' })), ['lock', 'sign-out', 'show-status', 'settings', 'about', 'quit']);
 });
 
-test('when policy forbids quitting there is no quit item', () => {
-  const model = trayModel(noSession, { language: 'en', allowQuit: false });
-  assert.ok(model.menu.every((item) => item.kind !== 'action' || item.action !== 'quit'));
+test('enrolment offers only the kinds the policy allows', () => {
+  const view: StatusView = { ...active, allowed: { ...active.allowed, enrol: ['fido2'] } };
+  assert.deepEqual(actions(trayModel(view, t0, { language: 'fr' })).filter((a) => a.startsWith('enrol')), ['enrol-fido2']);
+});
+
+test('locked: time left, sign out and the security key fallback; no lock item', () => {
+  const model = trayModel(locked, t0, { language: 'en' });
+  assert.equal(model.icon, 'locked');
+  assert.equal(labels(model)[0], 'Session of Dr Marie Curie, locked — 1 h 30');
+  assert.deepEqual(actions(model), ['sign-out', 'use-security-key', 'show-status', 'settings', 'about', 'quit']);
+});
+
+test('expired: no time left shown, sign out offered', () => {
+  const model = trayModel(expired, t0, { language: 'fr' });
+  assert.equal(labels(model)[0], 'Session de Dr Marie Curie expirée');
+  assert.ok(actions(model).includes('sign-out'));
+  assert.ok(!actions(model).includes('lock'));
+});
+
+test('degraded: icon, one line per reason, and retry connection', () => {
+  const model = trayModel(degraded, t0, { language: 'fr' });
+  assert.equal(model.icon, 'degraded');
+  assert.deepEqual(labels(model).slice(1), ['Le fournisseur d’identité est injoignable.']);
+  const i = model.menu.findIndex((item) => item.kind === 'label' && item.label.startsWith('Le fournisseur'));
+  assert.deepEqual(model.menu[i + 1], { kind: 'action', action: 'retry-connection', label: 'Réessayer la connexion' });
+});
+
+test('agent error: error icon, the error line and retry connection', () => {
+  const model = trayModel({ ...noSession, agent: 'error' }, t0, { language: 'en' });
+  assert.equal(model.icon, 'error');
+  assert.match(labels(model)[1] ?? '', /does not answer/);
+  assert.ok(actions(model).includes('retry-connection'));
+});
+
+test('policy: no settings and no quit when not allowed', () => {
+  const view: StatusView = { ...active, allowed: { settings: false, quit: false, securityKey: false, enrol: [] } };
+  const model = trayModel(view, t0, { language: 'fr' });
+  assert.deepEqual(actions(model), ['lock', 'sign-out', 'show-status', 'about']);
   assert.equal(model.menu.at(-1)?.kind, 'action');
+  const out = trayModel({ ...signedOut, allowed: view.allowed }, t0, { language: 'fr' });
+  assert.ok(!actions(out).includes('use-security-key'));
+});
+
+test('authenticating: no lock, no sign out, no fallback while a login runs', () => {
+  const view: StatusView = { ...signedOut, session: { state: 'authenticating', means: 'cps' } };
+  const model = trayModel(view, t0, { language: 'fr' });
+  assert.equal(labels(model)[0], 'Authentification en cours…');
+  assert.deepEqual(actions(model), ['show-status', 'settings', 'about', 'quit']);
 });

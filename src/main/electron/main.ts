@@ -3,7 +3,7 @@
  * own (policy, IPC validation, tray model, power forwarding) that is tested without Electron.
  */
 import { app, ipcMain, Menu, powerMonitor } from 'electron';
-import { IpcChannel } from '../../shared/ipc-contract.js';
+import type { TesseraHost } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
 import { pickLanguage } from '../../shared/status-text.js';
 import { appPaths } from './app-paths.js';
@@ -13,13 +13,16 @@ import { isTrustedSender } from './secure-window-policy.js';
 import { createStatusFeed, type StatusFeed } from './status-feed.js';
 import { statusWindowController } from './status-window.js';
 import { createTray } from './tray.js';
+import { offlineHost, offlineStatus } from './offline-host.js';
 import { productName } from './tray-model.js';
 
 export interface ShellDependencies {
   /** Receives lock/suspend/resume; the session core implements it. */
   power: PowerEvents;
-  /** The status to display; the session core sets it. */
+  /** The status to display; fed from the host's status pushes. */
   status: StatusFeed;
+  /** The agent core, seen through the UI contract. */
+  host: TesseraHost;
   log(message: string, cause?: unknown): void;
 }
 
@@ -45,7 +48,7 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
   Menu.setApplicationMenu(null);
   registerIpcHandlers(
     ipcMain,
-    { [IpcChannel.getStatus]: () => deps.status.current() },
+    deps.host,
     { isTrustedSender: (url) => isTrustedSender(url, paths.rendererIndexUrl), log: deps.log },
   );
   forwardPowerEvents(powerMonitor, deps.power);
@@ -53,8 +56,6 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
     paths,
     platform: process.platform,
     language,
-    // Until managed settings are read (Software\Policies\Tessera), quitting stays allowed.
-    allowQuit: true,
     onAction: (action) => (action === 'quit' ? app.quit() : statusWindow.show()),
   });
   deps.status.subscribe((view) => tray.update(view));
@@ -74,7 +75,7 @@ const loggedPowerEvents: PowerEvents = {
   resumed: () => log('power: resumed'),
 };
 
-startDesktopShell({ power: loggedPowerEvents, status: createStatusFeed(), log }).catch((cause: unknown) => {
+startDesktopShell({ power: loggedPowerEvents, status: createStatusFeed(offlineStatus), host: offlineHost(), log }).catch((cause: unknown) => {
   log('desktop shell failed to start', cause);
   app.exit(1);
 });

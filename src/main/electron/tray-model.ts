@@ -1,11 +1,24 @@
 /**
- * What the tray shows, as plain data: icon state, tooltip and menu items. `tray.ts` turns it
- * into Electron objects; tests check it directly.
+ * What the tray shows, as plain data: icon state, tooltip and menu items, a pure function of
+ * the status, the clock and the language. `tray.ts` turns it into Electron objects; tests
+ * check it per state.
  */
-import { statusWords, trayTooltip, sessionLine, type Language } from '../../shared/status-text.js';
-import { trayStateOf, type StatusView, type TrayState } from '../../shared/status-view.js';
+import { degradedLines, formatDuration, sessionLine, statusWords, trayTooltip, type Language } from '../../shared/status-text.js';
+import { isDegraded, personSession, timeLeftMs, trayStateOf, type StatusView, type TrayState } from '../../shared/status-view.js';
 
-export type TrayAction = 'show-status' | 'quit';
+export const trayActions = [
+  'show-status',
+  'lock',
+  'sign-out',
+  'use-security-key',
+  'retry-connection',
+  'enrol-badge',
+  'enrol-fido2',
+  'settings',
+  'about',
+  'quit',
+] as const;
+export type TrayAction = (typeof trayActions)[number];
 
 export type TrayMenuItem =
   | { kind: 'label'; label: string }
@@ -19,25 +32,77 @@ export interface TrayModel {
 }
 
 const actionLabels: Record<Language, Record<TrayAction, string>> = {
-  fr: { 'show-status': 'Afficher l’état…', quit: 'Quitter Tessera' },
-  en: { 'show-status': 'Show status…', quit: 'Quit Tessera' },
+  fr: {
+    'show-status': 'Afficher l’état…',
+    lock: 'Verrouiller maintenant',
+    'sign-out': 'Fermer la session',
+    'use-security-key': 'J’ai oublié ma carte — utiliser une clé de sécurité',
+    'retry-connection': 'Réessayer la connexion',
+    'enrol-badge': 'Enrôler un badge…',
+    'enrol-fido2': 'Enrôler une clé de sécurité…',
+    settings: 'Paramètres…',
+    about: 'À propos de Tessera',
+    quit: 'Quitter Tessera',
+  },
+  en: {
+    'show-status': 'Show status…',
+    lock: 'Lock now',
+    'sign-out': 'Sign out',
+    'use-security-key': 'I forgot my card — use a security key',
+    'retry-connection': 'Retry connection',
+    'enrol-badge': 'Enrol a badge…',
+    'enrol-fido2': 'Enrol a security key…',
+    settings: 'Settings…',
+    about: 'About Tessera',
+    quit: 'Quit Tessera',
+  },
 };
 
 export interface TrayModelOptions {
   language: Language;
-  /** False when a managed policy forbids quitting the agent: the Quit item is then absent. */
-  allowQuit: boolean;
 }
 
-export function trayModel(view: StatusView, options: TrayModelOptions): TrayModel {
-  const labels = actionLabels[options.language];
-  const menu: TrayMenuItem[] = [
-    { kind: 'label', label: sessionLine(view, options.language) },
-    { kind: 'separator' },
-    { kind: 'action', action: 'show-status', label: labels['show-status'] },
-  ];
-  if (options.allowQuit) menu.push({ kind: 'separator' }, { kind: 'action', action: 'quit', label: labels.quit });
-  return { icon: trayStateOf(view), tooltip: trayTooltip(view, options.language), menu };
+/** A two-factor session in front: what enrolment needs (a badge tap alone is one factor). */
+export function isTwoFactorSession(view: StatusView): boolean {
+  const s = personSession(view);
+  return s !== null && s.state === 'active' && s.factors.length >= 2;
+}
+
+function statusLabel(view: StatusView, now: number, language: Language): string {
+  const left = timeLeftMs(view, now);
+  const line = sessionLine(view, language);
+  return left !== null && view.session.state !== 'expired' ? `${line} — ${formatDuration(left, language)}` : line;
+}
+
+export function trayModel(view: StatusView, now: number, options: TrayModelOptions): TrayModel {
+  const { language } = options;
+  const labels = actionLabels[language];
+  const action = (a: TrayAction): TrayMenuItem => ({ kind: 'action', action: a, label: labels[a] });
+  const state = view.session.state;
+  const menu: TrayMenuItem[] = [{ kind: 'label', label: statusLabel(view, now, language) }, { kind: 'separator' }];
+
+  if (state === 'active') menu.push(action('lock'));
+  if (personSession(view)) menu.push(action('sign-out'));
+  if (view.allowed.securityKey && state !== 'active' && state !== 'authenticating') menu.push(action('use-security-key'));
+
+  if (view.agent === 'error' || isDegraded(view)) {
+    menu.push({ kind: 'separator' });
+    if (view.agent === 'error') menu.push({ kind: 'label', label: statusWords[language].agentError });
+    for (const line of degradedLines(view, language)) menu.push({ kind: 'label', label: line });
+    menu.push(action('retry-connection'));
+  }
+
+  if (isTwoFactorSession(view) && view.allowed.enrol.length > 0) {
+    menu.push({ kind: 'separator' });
+    if (view.allowed.enrol.includes('badge')) menu.push(action('enrol-badge'));
+    if (view.allowed.enrol.includes('fido2')) menu.push(action('enrol-fido2'));
+  }
+
+  menu.push({ kind: 'separator' }, action('show-status'));
+  if (view.allowed.settings) menu.push(action('settings'));
+  menu.push(action('about'));
+  if (view.allowed.quit) menu.push({ kind: 'separator' }, action('quit'));
+  return { icon: trayStateOf(view), tooltip: trayTooltip(view, now, language), menu };
 }
 
 /** Product name for window titles, from the same dictionary as the tray. */

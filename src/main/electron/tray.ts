@@ -1,4 +1,4 @@
-/** The tray icon and its menu, rebuilt from `trayModel` on every status change. */
+/** The tray icon and its menu, rebuilt from `trayModel` on every status change and every minute. */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import type { StatusView } from '../../shared/status-view.js';
 import { trayModel, type TrayAction, type TrayMenuItem, type TrayModelOptions } from './tray-model.js';
@@ -26,20 +26,36 @@ function menuItem(item: TrayMenuItem, onAction: (action: TrayAction) => void): M
   }
 }
 
+/** The time left is in the status line: the menu is rebuilt this often. */
+const refreshMs = 30_000;
+
 export function createTray(initial: StatusView, options: TrayOptions): TrayController {
-  const image = (view: StatusView) =>
-    nativeImage.createFromPath(options.paths.trayIcon(trayModel(view, options).icon, options.platform));
-  const tray = new Tray(image(initial));
-  const apply = (view: StatusView) => {
-    const model = trayModel(view, options);
-    tray.setImage(image(view));
+  let view = initial;
+  let shownIcon = '';
+  const tray = new Tray(nativeImage.createFromPath(options.paths.trayIcon(trayModel(view, Date.now(), options).icon, options.platform)));
+  const apply = () => {
+    const model = trayModel(view, Date.now(), options);
+    const icon = options.paths.trayIcon(model.icon, options.platform);
+    if (icon !== shownIcon) tray.setImage(nativeImage.createFromPath(icon));
+    shownIcon = icon;
     tray.setToolTip(model.tooltip);
     tray.setContextMenu(Menu.buildFromTemplate(model.menu.map((item) => menuItem(item, options.onAction))));
   };
-  apply(initial);
+  apply();
+  const timer = setInterval(apply, refreshMs);
+  timer.unref();
   // Windows users expect a left click to open the app; Linux and macOS show the menu.
   tray.on('click', () => {
     if (options.platform === 'win32') options.onAction('show-status');
   });
-  return { update: apply, destroy: () => tray.destroy() };
+  return {
+    update(next) {
+      view = next;
+      apply();
+    },
+    destroy() {
+      clearInterval(timer);
+      tray.destroy();
+    },
+  };
 }
