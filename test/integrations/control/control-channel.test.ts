@@ -14,6 +14,7 @@ import {
   ControlClient,
   ControlError,
   ControlServer,
+  CONTROL_METHODS,
   MAX_IN_FLIGHT,
   MAX_LINE_BYTES,
   defaultControlPath,
@@ -299,7 +300,7 @@ describe('control channel: hostile input', () => {
 
   it('an id is echoed even when the method is unknown', async () => {
     const { lines } = await rawExchange(server.path, '{"id":"x-1","method":"nope"}\n', 1);
-    assert.deepEqual(lines[0], { id: 'x-1', ok: false, error: { code: 'unknown_method', message: 'method: expected one of status, subscribe, lock, signOut' } });
+    assert.deepEqual(lines[0], { id: 'x-1', ok: false, error: { code: 'unknown_method', message: `method: expected one of ${CONTROL_METHODS.join(', ')}` } });
   });
 
   it('an over-long line (no newline) → line_too_long and the connection is closed; other clients are served', async () => {

@@ -11,7 +11,7 @@
  * shape, method and parameters. A bad line is answered with a typed error, never a crash.
  */
 
-export const CONTROL_METHODS = ['status', 'subscribe', 'lock', 'signOut'] as const;
+export const CONTROL_METHODS = ['status', 'subscribe', 'lock', 'signOut', 'fidoFallback'] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 /** Longest accepted line, newline excluded (bytes). */
@@ -32,7 +32,19 @@ export interface ParamsByMethod {
   subscribe: { readonly events?: readonly ControlEventName[] };
   lock: Record<string, never>;
   signOut: Record<string, never>;
+  /**
+   * The forgotten-card path with a FIDO2 key. `pin` is the key's PIN typed in the UI process: the
+   * socket is the owner's only (0600), the agent copies it into a Buffer wiped after use, but the
+   * JSON text itself cannot be wiped in either process — absent, the agent's own PIN pad is asked
+   * (or the key's fingerprint is used). See docs/session-policy.md, "FIDO2 fallback".
+   */
+  fidoFallback: { readonly person: string; readonly pin?: string; readonly device?: string };
 }
+
+/** `fidoFallback.person`: a subject id (`rpps:<11 digits>` or `<scheme>:<id>`). */
+export const FALLBACK_PERSON = /^[a-z][a-z0-9]{0,15}:[A-Za-z0-9._@-]{1,64}$/;
+/** `fidoFallback.pin`: CTAP 2.1 PIN length bounds (4 to 63 UTF-8 bytes). */
+export const FALLBACK_PIN_BYTES = { min: 4, max: 63 } as const;
 
 export type ControlRequest = { [M in ControlMethod]: { readonly id: RequestId; readonly method: M; readonly params: ParamsByMethod[M] } }[ControlMethod];
 
@@ -95,6 +107,15 @@ export interface ResultByMethod {
   subscribe: { readonly subscribed: readonly ControlEventName[] };
   lock: ActionResult;
   signOut: ActionResult;
+  fidoFallback: FallbackResult;
+}
+
+/** What `fidoFallback` answers: the engine's decision on the key's authentication. */
+export interface FallbackResult extends ActionResult {
+  readonly person?: string;
+  readonly means?: string;
+  readonly factors?: readonly string[];
+  readonly fallback: boolean;
 }
 
 export type ParsedRequest = { readonly ok: true; readonly request: ControlRequest } | { readonly ok: false; readonly id: RequestId | null; readonly code: WireErrorCode; readonly message: string };
@@ -163,8 +184,25 @@ export function parseRequestLine(line: string): ParsedRequest {
     }
     return { ok: true, request: { id, method, params: { events: [...new Set(events)] } } };
   }
+  if (method === 'fidoFallback') return parseFallbackParams(id, params);
   if (Object.keys(params).length > 0) return { ok: false, id, code: 'bad_params', message: `params: ${method} takes no parameters` };
   return { ok: true, request: { id, method, params: {} } };
+}
+
+function parseFallbackParams(id: RequestId, params: Record<string, unknown>): ParsedRequest {
+  const bad = (message: string): ParsedRequest => ({ ok: false, id, code: 'bad_params', message });
+  for (const k of Object.keys(params)) if (k !== 'person' && k !== 'pin' && k !== 'device') return bad(`params.${k.slice(0, 40)}: unknown (allowed: person, pin, device)`);
+  const { person, pin, device } = params;
+  if (typeof person !== 'string' || !FALLBACK_PERSON.test(person)) return bad('params.person: expected a subject id such as rpps:<11 digits>');
+  if (pin !== undefined) {
+    const n = typeof pin === 'string' ? Buffer.byteLength(pin, 'utf8') : -1;
+    if (n < FALLBACK_PIN_BYTES.min || n > FALLBACK_PIN_BYTES.max) return bad(`params.pin: expected a string of ${FALLBACK_PIN_BYTES.min} to ${FALLBACK_PIN_BYTES.max} bytes`);
+  }
+  if (device !== undefined && (typeof device !== 'string' || device.length === 0 || device.length > 1024)) return bad('params.device: expected a device URI (hid:, udp:, pcsc:)');
+  return {
+    ok: true,
+    request: { id, method: 'fidoFallback', params: { person, ...(typeof pin === 'string' ? { pin } : {}), ...(typeof device === 'string' ? { device } : {}) } },
+  };
 }
 
 export type ServerLine = { readonly kind: 'response'; readonly response: ControlResponse } | { readonly kind: 'event'; readonly event: ControlEvent };

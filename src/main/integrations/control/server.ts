@@ -16,6 +16,7 @@ import {
   type ControlEventName,
   type ControlRequest,
   type ControlResponse,
+  type ParamsByMethod,
   type RequestId,
   type ResultByMethod,
 } from './protocol.js';
@@ -26,6 +27,8 @@ export interface ControlHandler {
   status(): ResultByMethod['status'] | Promise<ResultByMethod['status']>;
   lock(): ResultByMethod['lock'] | Promise<ResultByMethod['lock']>;
   signOut(): ResultByMethod['signOut'] | Promise<ResultByMethod['signOut']>;
+  /** Absent: the agent has no FIDO2 fallback and the method is answered `unknown_method`. */
+  fidoFallback?(params: ParamsByMethod['fidoFallback']): Promise<ResultByMethod['fidoFallback']>;
 }
 
 export interface ControlServerOptions {
@@ -195,6 +198,13 @@ export class ControlServer {
           break;
         case 'signOut':
           result = await this.opts.handler.signOut();
+          break;
+        case 'fidoFallback':
+          if (!this.opts.handler.fidoFallback) {
+            this.reply(client, { id, ok: false, error: { code: 'unknown_method', message: 'fidoFallback: no FIDO2 fallback on this agent' } });
+            return;
+          }
+          result = await this.opts.handler.fidoFallback(req.params);
           break;
         case 'subscribe': {
           const events = new Set<ControlEventName>(req.params.events ?? CONTROL_EVENTS);
