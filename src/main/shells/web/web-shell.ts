@@ -10,9 +10,10 @@
  *   HttpOnly, SameSite=Strict cookie and a redirect that drops it from the address; every later
  *   request (files and WebSocket) must carry that cookie;
  * - the WebSocket handshake must come from the page's own origin (`Origin` checked);
- * - every invoke goes through the same registration as the Electron IPC handlers
- *   (`registerIpcHandlers`: contract validators, errors as `Result`s) and every push is checked
- *   against the contract's event validator before it is sent;
+ * - every invoke goes through the contract's host dispatch (`dispatchInvoke`: channel and
+ *   arguments validated before the host runs, the PIN turned into bytes, errors as `Result`s),
+ *   as the Electron IPC does, and every push is checked against the contract's event
+ *   validator before it is sent;
  * - the pages get the Electron window's Content-Security-Policy as a response header.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -20,12 +21,12 @@ import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { eventValidators } from '../../../shared/ipc-contract.js';
+import { dispatchInvoke, forwardHostEvents, type TesseraHost } from '../../../shared/bridge.js';
+import { eventValidators, isInvokeChannel } from '../../../shared/ipc-contract.js';
 import type { Result } from '../../../shared/result.js';
-import { registerIpcHandlers, type InvokeEventLike, type InvokeHandlers } from '../../electron/ipc-main.js';
 import { contentSecurityPolicy } from '../../electron/secure-window-policy.js';
 import { resolveStaticFile } from './static-files.js';
-import { bridgePath, frameId, hasOwn, maxFrameBytes, maxPendingPerConnection, parseInvokeFrame, simulatorPath, tokenParam } from './wire.js';
+import { bridgePath, frameId, maxFrameBytes, maxPendingPerConnection, parseInvokeFrame, simulatorPath, tokenParam } from './wire.js';
 
 /** Where pushes come from: called with each event channel and its payload. */
 export type EventSubscription = (push: (channel: string, payload: unknown) => void) => () => void;
@@ -40,9 +41,8 @@ export interface BridgeEndpoint {
 export interface WebShellOptions {
   /** The Vite build of the renderer (`build/renderer`). */
   readonly root: string;
-  /** The implementation of every invoke channel of the contract (the UI core's). */
-  readonly handlers: InvokeHandlers;
-  readonly events: EventSubscription;
+  /** The agent core as the UI sees it (the UI core). */
+  readonly host: TesseraHost;
   /** The demo's simulator control panel endpoint; its page is served only when given. */
   readonly simulator?: BridgeEndpoint;
   /** 0 (default) picks a free port. */
@@ -89,27 +89,16 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-/** Answers a contract channel through the same registration the Electron main process uses. */
-function contractEndpoint(handlers: InvokeHandlers, events: EventSubscription, pageUrl: string, log: (m: string, c?: unknown) => void): BridgeEndpoint {
-  const registered = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
-  registerIpcHandlers(
-    { handle: (channel, listener) => registered.set(channel, listener), removeHandler: (channel) => registered.delete(channel) },
-    handlers,
-    // The connection was admitted only from the page's own origin: the sender is the page.
-    { isTrustedSender: (url) => url === pageUrl, log },
-  );
+/** The contract's channels, answered by the host as the Electron main process answers them. */
+function contractEndpoint(host: TesseraHost, log: (m: string, c?: unknown) => void): BridgeEndpoint {
   return {
-    invoke(channel, args) {
-      const listener = registered.get(channel);
-      return listener ? (listener({ senderFrame: { url: pageUrl } }, ...args) as Promise<Result<unknown>>) : undefined;
-    },
-    subscribe(push) {
-      return events((channel, payload) => {
-        const valid = hasOwn(eventValidators, channel) && (eventValidators[channel] as (x: unknown) => boolean)(payload);
-        if (valid) push(channel, payload);
+    invoke: (channel, args) => (isInvokeChannel(channel) ? dispatchInvoke(host, channel, args, { log }) : undefined),
+    subscribe: (push) =>
+      forwardHostEvents(host, (channel, payload) => {
+        const valid: (x: unknown) => boolean = eventValidators[channel];
+        if (valid(payload)) push(channel, payload);
         else log(`web shell: push on ${channel} dropped, it does not match the contract`);
-      });
-    },
+      }),
   };
 }
 
@@ -140,7 +129,7 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const host = `127.0.0.1:${port}`;
   const origin = `http://${host}`;
   const cookieName = `tessera-${port}`;
-  const endpoints = new Map<string, BridgeEndpoint>([[bridgePath, contractEndpoint(opts.handlers, opts.events, `${origin}/`, log)]]);
+  const endpoints = new Map<string, BridgeEndpoint>([[bridgePath, contractEndpoint(opts.host, log)]]);
   if (opts.simulator) endpoints.set(simulatorPath, opts.simulator);
 
   const hasCookie = (req: IncomingMessage): boolean => {
