@@ -11,7 +11,7 @@
  * shape, method and parameters. A bad line is answered with a typed error, never a crash.
  */
 
-export const CONTROL_METHODS = ['status', 'subscribe', 'lock', 'signOut', 'fidoFallback'] as const;
+export const CONTROL_METHODS = ['status', 'subscribe', 'lock', 'signOut', 'fidoFallback', 'token'] as const;
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 /** Longest accepted line, newline excluded (bytes). */
@@ -39,7 +39,12 @@ export interface ParamsByMethod {
    * (or the key's fingerprint is used). See docs/session-policy.md, "FIDO2 fallback".
    */
   fidoFallback: { readonly person: string; readonly pin?: string; readonly device?: string };
+  /** An access token for a configured audience, for an allow-listed local application (token broker). */
+  token: { readonly audience: string };
 }
+
+/** `token.audience`: an API identifier or URL, 1–256 visible ASCII characters. */
+export const TOKEN_AUDIENCE = /^[\x21-\x7e]{1,256}$/;
 
 /** `fidoFallback.person`: a subject id (`rpps:<11 digits>` or `<scheme>:<id>`). */
 export const FALLBACK_PERSON = /^[a-z][a-z0-9]{0,15}:[A-Za-z0-9._@-]{1,64}$/;
@@ -108,6 +113,19 @@ export interface ResultByMethod {
   lock: ActionResult;
   signOut: ActionResult;
   fidoFallback: FallbackResult;
+  token: TokenResult;
+}
+
+/** What `token` answers (the token broker's grant). */
+export interface TokenResult {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly audience: string;
+  /** ISO 8601: the earlier of the token's expiry and the end of the session's window. */
+  readonly expiresAt: string;
+  readonly expiresIn: number;
+  /** Whose session the token speaks for. */
+  readonly person: string;
 }
 
 /** What `fidoFallback` answers: the engine's decision on the key's authentication. */
@@ -185,6 +203,7 @@ export function parseRequestLine(line: string): ParsedRequest {
     return { ok: true, request: { id, method, params: { events: [...new Set(events)] } } };
   }
   if (method === 'fidoFallback') return parseFallbackParams(id, params);
+  if (method === 'token') return parseTokenParams(id, params);
   if (Object.keys(params).length > 0) return { ok: false, id, code: 'bad_params', message: `params: ${method} takes no parameters` };
   return { ok: true, request: { id, method, params: {} } };
 }
@@ -203,6 +222,13 @@ function parseFallbackParams(id: RequestId, params: Record<string, unknown>): Pa
     ok: true,
     request: { id, method: 'fidoFallback', params: { person, ...(typeof pin === 'string' ? { pin } : {}), ...(typeof device === 'string' ? { device } : {}) } },
   };
+}
+
+function parseTokenParams(id: RequestId, params: Record<string, unknown>): ParsedRequest {
+  for (const k of Object.keys(params)) if (k !== 'audience') return { ok: false, id, code: 'bad_params', message: `params.${k.slice(0, 40)}: unknown (allowed: audience)` };
+  const audience = params['audience'];
+  if (typeof audience !== 'string' || !TOKEN_AUDIENCE.test(audience)) return { ok: false, id, code: 'bad_params', message: 'params.audience: expected 1–256 visible ASCII characters' };
+  return { ok: true, request: { id, method: 'token', params: { audience } } };
 }
 
 export type ServerLine = { readonly kind: 'response'; readonly response: ControlResponse } | { readonly kind: 'event'; readonly event: ControlEvent };

@@ -29,6 +29,11 @@ export interface ControlHandler {
   signOut(): ResultByMethod['signOut'] | Promise<ResultByMethod['signOut']>;
   /** Absent: the agent has no FIDO2 fallback and the method is answered `unknown_method`. */
   fidoFallback?(params: ParamsByMethod['fidoFallback']): Promise<ResultByMethod['fidoFallback']>;
+  /**
+   * Absent: no token broker, answered `unknown_method`. Gets the connection itself: the broker
+   * identifies the process at its other end before anything else.
+   */
+  token?(params: ParamsByMethod['token'], connection: Socket): Promise<ResultByMethod['token']>;
 }
 
 export interface ControlServerOptions {
@@ -205,6 +210,13 @@ export class ControlServer {
             return;
           }
           result = await this.opts.handler.fidoFallback(req.params);
+          break;
+        case 'token':
+          if (!this.opts.handler.token) {
+            this.reply(client, { id, ok: false, error: { code: 'unknown_method', message: 'token: no token broker on this agent' } });
+            return;
+          }
+          result = await this.opts.handler.token(req.params, client.socket);
           break;
         case 'subscribe': {
           const events = new Set<ControlEventName>(req.params.events ?? CONTROL_EVENTS);
