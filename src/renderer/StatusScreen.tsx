@@ -1,89 +1,125 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { degradedLines, sessionLine, statusWords, type Language } from '../shared/status-text.js';
+/**
+ * Status: who is signed in, with which means and factors, time left in the window, SSO state,
+ * degraded mode and why; and the actions the state and the policy allow.
+ */
 import type { TesseraApi } from '../shared/ipc-contract.js';
-import type { StatusView } from '../shared/status-view.js';
-import { windowWords } from './i18n.js';
-
-type ScreenState = { kind: 'absent' } | { kind: 'loading' } | { kind: 'failed' } | { kind: 'status'; status: StatusView };
+import { degradedReasonText, meansLine, sessionLine, ssoLine, statusWords, timeLeftLine, type Language } from '../shared/status-text.js';
+import { isDegraded, isTwoFactorSession, personSession, timeLeftMs, type StatusView } from '../shared/status-view.js';
+import { FeedbackLine, useAction } from './action-feedback.js';
+import type { WindowWords } from './i18n.js';
+import { useNow } from './use-agent.js';
 
 export interface StatusScreenProps {
-  client: TesseraApi | null;
+  status: StatusView;
+  api: TesseraApi;
   language: Language;
+  words: WindowWords;
+  onEnrol(): void;
 }
 
-export function StatusScreen({ client, language }: StatusScreenProps) {
-  const words = windowWords[language];
-  const [state, setState] = useState<ScreenState>(client ? { kind: 'loading' } : { kind: 'absent' });
-  // Counts pushed updates: an answer to a read that started before a push is older than it.
-  const pushes = useRef(0);
+function clock(iso: string, language: Language): string {
+  return new Date(iso).toLocaleTimeString(language === 'fr' ? 'fr-FR' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+}
 
-  const refresh = useCallback(async () => {
-    if (!client) return;
-    const startedAt = pushes.current;
-    const reading = await client.getStatus();
-    if (pushes.current !== startedAt) return;
-    setState(reading.ok ? { kind: 'status', status: reading.value } : { kind: 'failed' });
-  }, [client]);
-
-  useEffect(() => {
-    if (!client) return undefined;
-    const unsubscribe = client.onStatus((status) => {
-      pushes.current += 1;
-      setState({ kind: 'status', status });
-    });
-    void refresh();
-    return unsubscribe;
-  }, [client, refresh]);
+export function StatusScreen({ status, api, language, words, onEnrol }: StatusScreenProps) {
+  const now = useNow(1000);
+  const { feedback, run, busy } = useAction(words);
+  const person = personSession(status);
+  const state = status.session.state;
+  const left = timeLeftMs(status, now);
+  const means = meansLine(status, language);
+  const timeLine = timeLeftLine(status, now, language, true);
+  const canUseKey = status.allowed.securityKey && state !== 'active' && state !== 'authenticating';
+  const canEnrol = isTwoFactorSession(status) && status.allowed.enrol.length > 0;
 
   return (
-    <>
-      <header className="banner">
-        <h1 className="product">{statusWords[language].product}</h1>
-      </header>
-      <main aria-labelledby="status-heading">
-        <section className="status" aria-live="polite">
-          <h2 id="status-heading">{words.heading}</h2>
-          <StatusBody state={state} language={language} />
-        </section>
-        {client && (
-          <button type="button" className="refresh" onClick={() => void refresh()}>
-            {words.refresh}
+    <section className="status" aria-labelledby="status-heading">
+      <h2 id="status-heading">{words.heading}</h2>
+      {status.agent === 'error' && (
+        <div className="panel panel-error" role="alert">
+          <p>{statusWords[language].agentError}</p>
+        </div>
+      )}
+      <p className={`session session-${state}`}>{sessionLine(status, language)}</p>
+      {person && (
+        <dl className="facts">
+          <dt>{words.who}</dt>
+          <dd>
+            {person.person.displayName} <span className="muted">· {words.personId(person.person.id)}</span>
+          </dd>
+          {means && (
+            <>
+              <dt>{words.means}</dt>
+              <dd>{means}</dd>
+            </>
+          )}
+          {timeLine && (
+            <>
+              <dt>{words.timeLeft}</dt>
+              <dd className={left !== null && left < 5 * 60_000 ? 'time-left time-left-short' : 'time-left'}>
+                <time dateTime={person.windowEnd}>{timeLine}</time>
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      <dl className="facts">
+        <dt>{words.sso}</dt>
+        <dd className={status.sso?.state === 'error' ? 'sso sso-error' : 'sso'}>{ssoLine(status, language)}</dd>
+        <dt>{words.readers}</dt>
+        <dd>
+          {status.readers.length === 0 ? (
+            words.noReader
+          ) : (
+            <ul className="readers">
+              {status.readers.map((r) => (
+                <li key={r.name}>{words.readerCard(r.name, r.card)}</li>
+              ))}
+            </ul>
+          )}
+        </dd>
+      </dl>
+      {isDegraded(status) && (
+        <div className="panel panel-warning" role="status" aria-labelledby="degraded-heading">
+          <h3 id="degraded-heading">{words.degradedHeading}</h3>
+          <p>{statusWords[language].degradedTitle}</p>
+          <ul>
+            {status.degraded.reasons.map((r) => (
+              <li key={r.code}>
+                {degradedReasonText(r.code, language)} <span className="muted">({statusWords[language].since(clock(r.since, language))})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div className="actions">
+        {state === 'active' && (
+          <button type="button" className="button" disabled={busy} onClick={() => void run(() => api.lock())}>
+            {words.lock}
           </button>
         )}
-      </main>
-    </>
+        {person && (
+          <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.signOut())}>
+            {words.signOut}
+          </button>
+        )}
+        {canUseKey && (
+          <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.useSecurityKey())}>
+            {words.useSecurityKey}
+          </button>
+        )}
+        {(isDegraded(status) || status.agent === 'error') && (
+          <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.retryConnection(), words.actionDone)}>
+            {words.retry}
+          </button>
+        )}
+        {canEnrol && (
+          <button type="button" className="button button-secondary" onClick={onEnrol}>
+            {words.nav.enrol}
+          </button>
+        )}
+      </div>
+      <FeedbackLine feedback={feedback} />
+    </section>
   );
-}
-
-function StatusBody({ state, language }: { state: ScreenState; language: Language }) {
-  const words = windowWords[language];
-  switch (state.kind) {
-    case 'absent':
-      return (
-        <>
-          <p className="session session-absent">{words.notConnected}</p>
-          <p className="help">{words.notConnectedHelp}</p>
-        </>
-      );
-    case 'loading':
-      return <p className="session">{words.loading}</p>;
-    case 'failed':
-      return (
-        <p className="session session-failed" role="alert">
-          {words.readFailed}
-        </p>
-      );
-    case 'status': {
-      return (
-        <>
-          <p className={`session session-${state.status.session.state}`}>{sessionLine(state.status, language)}</p>
-          {degradedLines(state.status, language).map((line) => (
-            <p key={line} className="health health-degraded" role="status">
-              {line}
-            </p>
-          ))}
-        </>
-      );
-    }
-  }
 }

@@ -1,8 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App.js';
 import { browserLanguage } from './i18n.js';
 import { connectApi } from './status-client.js';
-import { StatusScreen } from './StatusScreen.js';
 import './styles.css';
 
 const language = browserLanguage(navigator);
@@ -13,6 +13,6 @@ if (!container) throw new Error('index.html has no #root element');
 
 createRoot(container).render(
   <StrictMode>
-    <StatusScreen client={connectApi(window.tessera)} language={language} />
+    <App api={connectApi(window.tessera)} systemLanguage={language} initialHash={window.location.hash} />
   </StrictMode>,
 );

@@ -119,6 +119,12 @@ export function personSession(view: StatusView): PersonSession | null {
   return s.state === 'active' || s.state === 'locked' || s.state === 'expired' ? s : null;
 }
 
+/** A two-factor session in front: what enrolment needs (a badge tap alone is one factor). */
+export function isTwoFactorSession(view: StatusView): boolean {
+  const s = personSession(view);
+  return s !== null && s.state === 'active' && s.factors.length >= 2;
+}
+
 export function isDegraded(view: StatusView): boolean {
   return view.degraded.reasons.length > 0;
 }

@@ -4,7 +4,7 @@
  * check it per state.
  */
 import { degradedLines, formatDuration, sessionLine, statusWords, trayTooltip, type Language } from '../../shared/status-text.js';
-import { isDegraded, personSession, timeLeftMs, trayStateOf, type StatusView, type TrayState } from '../../shared/status-view.js';
+import { isDegraded, isTwoFactorSession, personSession, timeLeftMs, trayStateOf, type StatusView, type TrayState } from '../../shared/status-view.js';
 
 export const trayActions = [
   'show-status',
@@ -60,12 +60,6 @@ const actionLabels: Record<Language, Record<TrayAction, string>> = {
 
 export interface TrayModelOptions {
   language: Language;
-}
-
-/** A two-factor session in front: what enrolment needs (a badge tap alone is one factor). */
-export function isTwoFactorSession(view: StatusView): boolean {
-  const s = personSession(view);
-  return s !== null && s.state === 'active' && s.factors.length >= 2;
 }
 
 function statusLabel(view: StatusView, now: number, language: Language): string {
