@@ -9,13 +9,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../config/schema.js';
 import { sessionEngineSettings } from '../../config/schema.js';
-import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromDecision, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
-import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControllableEngine } from '../../integrations/control/index.js';
+import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
+import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControlHandler, type ControllableEngine } from '../../integrations/control/index.js';
 import { ConnectivityProbe, DegradedReasons, type ConnectivityProbeOptions, type DegradedChange } from '../../integrations/health/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
 import { enrolmentRegisterRegistry, StaticMeansRegistry, type MeansRegistry } from '../../session/policy/means-ref.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
+import { FIDO_FALLBACK_REASON, type EngineAgentFidoOptions } from './fido-fallback.js';
 import { EngineAgent, type DegradedReason, type EngineAgentBadgeOptions, type EngineAgentRecord, type EnginePinPad } from './engine-agent.js';
 
 export interface AgentRuntimeOptions {
@@ -23,6 +24,8 @@ export interface AgentRuntimeOptions {
   readonly trust: TrustStore;
   readonly pinPad: EnginePinPad;
   readonly badge?: EngineAgentBadgeOptions;
+  /** FIDO2 keys as the forgotten-card fallback (`fidoFallback` here and on the control channel). */
+  readonly fido?: EngineAgentFidoOptions;
   /** Registered means for re-identification (default: the badge register when badges are on, else none). */
   readonly registry?: MeansRegistry;
   readonly monitor?: ReaderMonitor;
@@ -132,13 +135,30 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       pinPad: opts.pinPad,
       ...(opts.badge ? { badge: opts.badge } : {}),
       ...(opts.report ? { report: opts.report } : {}),
+      ...(opts.fido ? { fido: opts.fido } : {}),
+      // The fallback path is on the chain before the engine decides on it.
+      recordFallback: async (ev) => {
+        await audit.append(auditInputFromAuthEvent(ev, 'info', FIDO_FALLBACK_REASON, 'fallback_used'));
+      },
       degraded,
     });
     const around: AgentSurroundings = { degraded: () => degraded.active, degradedReasons: () => degraded.list(), readers: () => agent.readers() };
     const socketPath = opts.socketPath ?? config.control.socketPath ?? defaultControlPath();
     // Subscribers see a decision once it is recorded (never one that was rolled back).
     const controllable: ControllableEngine = { status: () => recorded.status(), lock: () => recorded.lock(), signOut: () => recorded.signOut(), onDecision: (l) => recorded.onRecorded(l) };
-    const control = await ControlServer.start({ path: socketPath, handler: controlHandlerFor(controllable, around) });
+    const handler: ControlHandler = {
+      ...controlHandlerFor(controllable, around),
+      ...(opts.fido
+        ? {
+            fidoFallback: async (p) => {
+              // The PIN leaves the JSON text at once for a Buffer the agent wipes (docs/session-policy.md).
+              const d = await agent.fidoFallback({ person: p.person, ...(p.pin !== undefined ? { pin: Buffer.from(p.pin, 'utf8') } : {}), ...(p.device !== undefined ? { device: p.device } : {}) });
+              return { decision: d.decision, reason: d.reason, ...(d.person !== undefined ? { person: d.person } : {}), ...(d.means !== undefined ? { means: d.means } : {}), ...(d.factors !== undefined ? { factors: [...d.factors] } : {}), fallback: d.fallback === true };
+            },
+          }
+        : {}),
+    };
+    const control = await ControlServer.start({ path: socketPath, handler });
     cleanups.push(() => control.close());
     const offStream = streamDecisions(controllable, control, around);
     cleanups.push(offStream);

@@ -17,6 +17,9 @@ import type { PcscCardChannel } from '../../transports/pcsc/pcsc-card-channel.js
 import type { ReaderEvent, ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { isTesseraError } from '../../errors.js';
 import { DegradedReasons, type DegradedReason } from '../../integrations/health/degraded-reasons.js';
+import type { AuthEvent } from '../../means/auth-event.js';
+import { FidoError } from '../../means/fido2/fido-error.js';
+import { fallbackEvent, keyCandidates, openFirstKey, userVerification, type EngineAgentFidoOptions, type FidoFallbackRequest } from './fido-fallback.js';
 
 export type { DegradedReason };
 
@@ -47,6 +50,10 @@ export interface EngineAgentOptions {
   readonly pinPad: EnginePinPad;
   readonly badge?: EngineAgentBadgeOptions;
   readonly report?: (record: EngineAgentRecord) => void;
+  /** FIDO2 keys as the fallback for a forgotten card (`fidoFallback`); absent: the path is off. */
+  readonly fido?: EngineAgentFidoOptions;
+  /** Makes the use of the fallback path durable (audit) before the engine decides; a failure stops the login. */
+  readonly recordFallback?: (event: AuthEvent) => Promise<void>;
   /** Degraded-mode reasons shared with the runtime (its connectivity probe adds its own); default: a private set. */
   readonly degraded?: DegradedReasons;
 }
@@ -60,6 +67,9 @@ export class EngineAgent {
   private offErrors: (() => void) | undefined;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly degradedReasons: DegradedReasons;
+  /** Readers holding an NFC FIDO key (recognised on arrival): candidates for the fallback. */
+  private readonly fidoReaders = new Set<string>();
+  private fallbackRun: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly opts: EngineAgentOptions) {
@@ -92,6 +102,7 @@ export class EngineAgent {
 
   /** Resolves when no card is being handled and every engine decision is recorded. */
   async idle(): Promise<void> {
+    await this.fallbackRun.catch(() => undefined);
     while (this.busy.size > 0) await Promise.allSettled([...this.busy.values()]);
     await this.opts.engine.idle();
   }
@@ -129,6 +140,7 @@ export class EngineAgent {
         this.report({ type: 'reader', status: e.type === 'reader-added' ? 'added' : 'removed', reader: e.reader });
         return;
       case 'card-removed':
+        this.fidoReaders.delete(e.reader);
         this.report({ type: 'card', status: 'removed', reader: e.reader });
         this.opts.engine.cardRemoved(e.reader).catch((err: unknown) => this.report({ type: 'error', code: isTesseraError(err) ? err.code : 'internal', detail: String(err) }));
         return;
@@ -147,6 +159,7 @@ export class EngineAgent {
       const event = await this.opts.monitor.withCard(reader, async (ch) => {
         const kind = await recognizeCard(ch);
         this.report({ type: 'card', status: 'inserted', reader, cardType: kind.type });
+        if (kind.type === 'fido') this.fidoReaders.add(reader);
         if (kind.type === 'desfire' && this.opts.badge) {
           await this.handleBadge(ch, reader);
           return undefined;
@@ -191,18 +204,66 @@ export class EngineAgent {
     }
   }
 
-  private async loginFailed(reader: string, e: unknown, means: 'cps' | 'desfire'): Promise<void> {
-    this.reportFailure(reader, e);
+  /**
+   * The forgotten-card path: a FIDO2 assertion of `req.person`'s enrolled key, with the key's PIN
+   * or fingerprint, fed to the engine as a fallback authentication (audited as such first). One
+   * at a time. Resolves with the engine's decision; a failure of the key is recorded by the
+   * engine as a refused authentication and rethrown (`FidoError` codes: `no_device`,
+   * `wrong_pin`, `not_enrolled`, `revoked`, `uv_unavailable`, …). The PIN is always wiped.
+   */
+  fidoFallback(req: FidoFallbackRequest): Promise<Decision> {
+    const run = this.fallbackRun.catch(() => undefined).then(() => this.runFallback(req));
+    this.fallbackRun = run;
+    return run;
+  }
+
+  private async runFallback(req: FidoFallbackRequest): Promise<Decision> {
+    const fido = this.opts.fido;
+    if (!fido || this.stopped) {
+      req.pin?.fill(0);
+      throw new FidoError('no_device', this.stopped ? 'the agent is stopping' : 'the FIDO2 fallback is not configured on this workstation');
+    }
+    const engine = this.opts.engine;
+    let event: AuthEvent;
+    try {
+      const candidates = await keyCandidates(req, fido, [...this.fidoReaders]);
+      // A key on a reader is released by the card handling before it is opened here.
+      await Promise.allSettled(candidates.flatMap((u) => (u.startsWith('pcsc:') ? [this.busy.get(u.slice(5))] : [])));
+      const uv = await userVerification(req, fido);
+      let transport;
+      try {
+        transport = await openFirstKey(candidates, this.opts.monitor);
+      } catch (e) {
+        if (uv.kind === 'pin') uv.pin.fill(0);
+        throw e;
+      }
+      try {
+        await engine.authenticationStarted({ means: 'fido2' });
+        event = await fallbackEvent(transport, req, fido, uv);
+      } finally {
+        await transport.close().catch(() => undefined);
+      }
+      await this.opts.recordFallback?.(event);
+    } catch (e) {
+      req.pin?.fill(0);
+      await this.loginFailed(undefined, e, 'fido2', req.person);
+      throw e;
+    }
+    return engine.authenticate(event);
+  }
+
+  private async loginFailed(reader: string | undefined, e: unknown, means: 'cps' | 'desfire' | 'fido2', person?: string): Promise<void> {
+    this.reportFailure(reader ?? means, e);
     const code = isTesseraError(e) ? e.code : 'internal';
     try {
-      await this.opts.engine.authenticationFailed(code, { reader, means });
+      await this.opts.engine.authenticationFailed(code, { ...(reader !== undefined ? { reader } : {}), means, ...(person !== undefined ? { person } : {}) });
     } catch (err) {
       this.report({ type: 'error', code: isTesseraError(err) ? err.code : 'internal', detail: err instanceof Error ? err.message : String(err) });
     }
   }
 
   private reportFailure(reader: string, e: unknown): void {
-    const detailed = e instanceof CpsError || e instanceof BadgeError ? e : undefined;
+    const detailed = e instanceof CpsError || e instanceof BadgeError || e instanceof FidoError ? e : undefined;
     this.report({
       type: 'login', status: 'failed', reader,
       code: isTesseraError(e) ? e.code : 'internal',
