@@ -27,7 +27,7 @@ export const SOAK_LIMITS = {
   heapBytesPerCycle: 256,
   /** Open handles, median of the last decile minus median of the first. */
   handlesGrowth: 2,
-  /** Lag p99, mean of the last decile over mean of the first, tolerated when below the absolute margin. */
+  /** Lag p99, median of the last decile over median of the first, tolerated when below the absolute margin. */
   lagP99Ratio: 2,
   lagP99MarginMs: 5,
 } as const;
@@ -68,8 +68,6 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-const mean = (values: readonly number[]): number => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
-
 /** First and last tenth of the samples (at least one each). */
 export function deciles<T>(samples: readonly T[]): { first: T[]; last: T[] } {
   const k = Math.max(1, Math.floor(samples.length / 10));
@@ -86,8 +84,8 @@ export function soakVerdict(samples: readonly SoakSample[], failures: number): S
   const lagged = deciles(samples.filter((s) => s.cycles > 0));
   const handlesFirst = median(first.map((s) => s.handles));
   const handlesLast = median(last.map((s) => s.handles));
-  const lagFirst = mean(lagged.first.map((s) => s.lagP99Ms));
-  const lagLast = mean(lagged.last.map((s) => s.lagP99Ms));
+  const lagFirst = median(lagged.first.map((s) => s.lagP99Ms));
+  const lagLast = median(lagged.last.map((s) => s.lagP99Ms));
   const checks = {
     rss: rssSlope <= SOAK_LIMITS.rssBytesPerCycle,
     heap: heapSlope <= SOAK_LIMITS.heapBytesPerCycle,
