@@ -17,6 +17,8 @@ import { LoopbackListener } from './loopback-listener.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_SIGN_IN_TIMEOUT_MS = 300_000;
+/** How far ahead of this machine's clock an ID token's `iat` may be (the library checks its type only). */
+export const MAX_IAT_AHEAD_S = 60;
 
 /** Hosts for which `insecureLoopbackIssuer` may allow plain http (tests, a provider on this machine). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -246,8 +248,14 @@ export class OidcClient {
     return this.insecure;
   }
 
-  /** `acr` must be one of the requested `acr_values`; every required `amr` value must be present. */
+  /**
+   * What the library leaves to the client: `iat` not in the future (beyond `MAX_IAT_AHEAD_S`);
+   * `acr` one of the requested `acr_values`; every required `amr` value present.
+   */
   private checkAuthenticationContext(claims: IdTokenClaims): void {
+    if (claims.iat > Math.floor(Date.now() / 1000) + MAX_IAT_AHEAD_S) {
+      throw new SsoError('sso_id_token_invalid', `the ID token is issued in the future (iat ${claims.iat})`, { reason: 'issued_at' });
+    }
     const acrValues = this.options.acrValues ?? [];
     if (acrValues.length && (typeof claims.acr !== 'string' || !acrValues.includes(claims.acr))) {
       throw new SsoError('sso_id_token_invalid', `acr ${typeof claims.acr === 'string' ? claims.acr : '(none)'} is not one of the requested acr_values`, { reason: 'acr' });

@@ -1,0 +1,93 @@
+/**
+ * ID token validation against a hostile token endpoint (test-only, signs with `jose`): the client
+ * refuses a token signed by a key the provider does not publish, for another audience, from
+ * another issuer, with another nonce, expired or issued in the future, a missing or garbage
+ * token, and names each problem; an error or silence at the token endpoint is a provider error
+ * or a slow provider. The browser leg is a plain fetch (the provider redirects straight back).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OidcClient, SsoError } from '../../../../src/main/integrations/sso/client/index.js';
+import { startHostileProvider, type HostileProvider, type Tamper } from './fixtures/hostile-provider.js';
+import { fetchOpener } from './fixtures/openers.js';
+
+describe('ID token validation (hostile token endpoint)', () => {
+  let hostile: HostileProvider;
+  let client: OidcClient;
+
+  before(async () => {
+    hostile = await startHostileProvider();
+    client = await OidcClient.discover({ issuer: hostile.issuer, clientId: hostile.clientId, insecureLoopbackIssuer: true, requestTimeoutMs: 500 });
+  });
+  after(async () => {
+    await hostile?.close();
+  });
+
+  async function signInWith(tamper: Tamper): Promise<{ error: SsoError; pageStatus: number }> {
+    hostile.script.tamper = tamper;
+    const opener = fetchOpener();
+    try {
+      await client.signIn({ opener, timeoutMs: 5000 });
+    } catch (e) {
+      assert.ok(e instanceof SsoError, `expected SsoError, got ${e instanceof Error ? e.stack : String(e)}`);
+      return { error: e, pageStatus: (await opener.landing()).status };
+    } finally {
+      hostile.script.tamper = 'none';
+    }
+    assert.fail(`${tamper}: accepted`);
+  }
+
+  it('accepts the untampered token (the fixture itself is sound)', async () => {
+    const opener = fetchOpener();
+    const { claims } = await client.signIn({ opener, timeoutMs: 5000 });
+    assert.equal(claims.sub, '810002345678');
+    assert.equal((await opener.landing()).status, 200);
+  });
+
+  const cases: [Tamper, string, string][] = [
+    ['bad_signature', 'sso_id_token_invalid', 'signature'],
+    ['unknown_kid', 'sso_id_token_invalid', 'signature'],
+    ['wrong_audience', 'sso_id_token_invalid', 'audience'],
+    ['wrong_issuer', 'sso_id_token_invalid', 'issuer'],
+    ['wrong_nonce', 'sso_id_token_invalid', 'nonce'],
+    ['expired', 'sso_id_token_invalid', 'expired'],
+    ['future_iat', 'sso_id_token_invalid', 'issued_at'],
+    ['no_id_token', 'sso_id_token_invalid', 'missing'],
+    ['garbage_id_token', 'sso_id_token_invalid', 'malformed'],
+    ['token_error', 'sso_provider_error', 'invalid_grant (code already used)'],
+    ['token_never_answers', 'sso_provider_slow', 'token'],
+  ];
+  for (const [tamper, code, reason] of cases) {
+    it(`${tamper} → ${code} (${reason}), and the browser is told it failed`, async () => {
+      const { error, pageStatus } = await signInWith(tamper);
+      assert.equal(error.code, code, error.message);
+      assert.equal(error.reason, reason, error.message);
+      assert.equal(pageStatus, 400);
+    });
+  }
+
+  it('acr and amr are checked only when configured', async () => {
+    hostile.script.acr = 'urn:x:1fa';
+    hostile.script.amr = ['pwd'];
+    try {
+      const lax = await client.signIn({ opener: fetchOpener(), timeoutMs: 5000 });
+      assert.equal(lax.claims.acr, 'urn:x:1fa');
+      const strict = await OidcClient.discover({ issuer: hostile.issuer, clientId: hostile.clientId, insecureLoopbackIssuer: true, acrValues: ['urn:x:2fa'] });
+      await assert.rejects(strict.signIn({ opener: fetchOpener(), timeoutMs: 5000 }), (e: SsoError) => e.code === 'sso_id_token_invalid' && e.reason === 'acr');
+      const amr = await OidcClient.discover({ issuer: hostile.issuer, clientId: hostile.clientId, insecureLoopbackIssuer: true, requiredAmr: ['hwk'] });
+      await assert.rejects(amr.signIn({ opener: fetchOpener(), timeoutMs: 5000 }), (e: SsoError) => e.code === 'sso_id_token_invalid' && e.reason === 'amr');
+    } finally {
+      hostile.script.acr = undefined;
+      hostile.script.amr = undefined;
+    }
+  });
+
+  it('caller-supplied parameters cannot override state, nonce, PKCE or the redirect', async () => {
+    for (const k of ['state', 'nonce', 'code_challenge', 'redirect_uri', 'scope']) {
+      await assert.rejects(client.signIn({ opener: fetchOpener(), timeoutMs: 1000, extraParams: { [k]: 'x' } }), (e: SsoError) => e.code === 'sso_config_invalid');
+    }
+    const opener = fetchOpener();
+    await client.signIn({ opener, timeoutMs: 5000, extraParams: { login_hint: '810002345678' } });
+    assert.equal(new URL(opener.opened[0] ?? '').searchParams.get('login_hint'), '810002345678');
+  });
+});
