@@ -5,7 +5,10 @@
  * The configuration is loaded and validated as `tessera config check` does; an invalid one is
  * refused before anything starts (exit 11, the field and its allowed values on stderr).
  * `--trust` replaces `cps.trustAnchors`. The PIN pad is the terminal; without one, CPS logins
- * are refused with a clear message.
+ * are refused with a clear message. Badges are on when `desfire.kmsConfigPath` and
+ * `desfire.enrolmentRegisterPath` are set (keys diversified by that KMS), the FIDO2 fallback
+ * when `fido2.enrolmentStorePath` is (src/main/shells/agent/means-from-config.ts); a problem
+ * with those files is refused like an invalid configuration (exit 11, the field named).
  *
  * `--demo` starts the test bed inside the agent (isolated pcscd, virtual readers, a generated
  * test PKI and a simulated CPS card whose PIN the demo types): the test code is loaded with a
@@ -21,6 +24,7 @@ import type { AgentConfig } from '../../../config/schema.js';
 import { CpsError } from '../../../means/cps/cps-error.js';
 import { TrustStore } from '../../../means/cps/trust-store.js';
 import { startAgentRuntime } from '../../agent/agent-runtime.js';
+import { meansFromConfig, type ConfiguredMeans } from '../../agent/means-from-config.js';
 import { describeEngineRecord } from '../../agent/engine-agent-text.js';
 import type { EngineAgentRecord, EnginePinPad } from '../../agent/engine-agent.js';
 import { printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
@@ -61,12 +65,20 @@ function signalled(): Promise<void> {
   });
 }
 
+function terminalBadgePinPad(ctx: CliContext): ((reader: string) => Promise<Buffer>) | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  return (reader) => promptPinOnTty(ctx.lang === 'fr' ? `Code PIN du badge (${reader}) : ` : `Badge PIN (${reader}): `);
+}
+
 export async function agentCommand(ctx: CliContext, trustFiles: readonly string[], input: AgentCommandInput = {}): Promise<number> {
   let config: AgentConfig;
+  let means: ConfiguredMeans;
   try {
     const eff = loadAgentConfig(input.configPath !== undefined ? { configPath: input.configPath } : {});
     for (const w of eff.warnings) ctx.stderr.write(`tessera: ${warningText(w, ctx.lang)}\n`);
     config = eff.config;
+    const badgePinPad = terminalBadgePinPad(ctx);
+    means = meansFromConfig(config, badgePinPad ? { badgePinPad } : {});
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     ctx.stderr.write(`tessera: ${configErrorText(e, ctx.lang)}\n`);
@@ -81,7 +93,7 @@ export async function agentCommand(ctx: CliContext, trustFiles: readonly string[
   };
   const report = (r: EngineAgentRecord): void => say(r, describeEngineRecord(r, ctx.lang));
 
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: Array<() => Promise<void> | void> = [() => means.close()];
   try {
     let trust: TrustStore;
     let pinPad: EnginePinPad = terminalPinPad(ctx);
@@ -110,9 +122,9 @@ export async function agentCommand(ctx: CliContext, trustFiles: readonly string[
       trust = TrustStore.fromPemFiles(trustFiles.length > 0 ? trustFiles : config.cps.trustAnchors);
     }
 
-    const runtime = await startAgentRuntime({ config, trust, pinPad, report });
+    const runtime = await startAgentRuntime({ config, trust, pinPad, report, ...(means.badge ? { badge: means.badge } : {}), ...(means.fido ? { fido: means.fido } : {}) });
     cleanups.push(() => runtime.stop());
-    say({ type: 'started', socket: runtime.socketPath, audit: config.audit.dir }, ctx.lang === 'fr'
+    say({ type: 'started', socket: runtime.socketPath, audit: config.audit.dir, badges: means.badge !== undefined, fidoFallback: means.fido !== undefined }, ctx.lang === 'fr'
       ? `Agent démarré ; canal de contrôle : ${runtime.socketPath} (tessera status --socket ${runtime.socketPath})`
       : `Agent started; control channel: ${runtime.socketPath} (tessera status --socket ${runtime.socketPath})`);
     if (insertDemoCard) await insertDemoCard();
