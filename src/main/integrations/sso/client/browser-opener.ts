@@ -47,9 +47,9 @@ export function systemOpenCommand(platform: NodeJS.Platform, url: string): OpenC
 /** The system browser: `xdg-open` (Linux, BSD), `open` (macOS), `cmd /c start ""` (Windows). */
 export function systemBrowserOpener(platform: NodeJS.Platform = process.platform): BrowserOpener {
   return {
-    open(url: string): Promise<void> {
+    async open(url: string): Promise<void> {
       const cmd = systemOpenCommand(platform, url);
-      return new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) => {
         const child = spawn(cmd.file, [...cmd.args], { stdio: 'ignore', detached: true, windowsVerbatimArguments: cmd.windowsVerbatimArguments, windowsHide: true });
         child.once('error', (e) => reject(new SsoError('sso_browser_failed', `${cmd.file}: ${e.message}`, { reason: cmd.file, cause: e })));
         child.once('spawn', () => {
@@ -64,9 +64,9 @@ export function systemBrowserOpener(platform: NodeJS.Platform = process.platform
 /** Writes `Open: <url>` as one line on `stream` (stderr for the CLI) for the person, or a test, to follow. */
 export function printBrowserOpener(stream: NodeJS.WritableStream): BrowserOpener {
   return {
-    open(url: string): Promise<void> {
+    async open(url: string): Promise<void> {
       const href = assertBrowsableUrl(url).href;
-      return new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) => {
         stream.write(`Open: ${href}\n`, (e) => (e ? reject(new SsoError('sso_browser_failed', e.message, { cause: e })) : resolve()));
       });
     },
