@@ -41,29 +41,29 @@ export function StatusScreen({ status, api, language, words, onEnrol }: StatusSc
         </div>
       )}
       <p className={`session session-${state}`}>{sessionLine(status, language)}</p>
-      {person && (
-        <dl className="facts">
-          <dt>{words.who}</dt>
-          <dd>
-            {person.person.displayName} <span className="muted">· {words.personId(person.person.id)}</span>
-          </dd>
-          {means && (
-            <>
-              <dt>{words.means}</dt>
-              <dd>{means}</dd>
-            </>
-          )}
-          {timeLine && (
-            <>
-              <dt>{words.timeLeft}</dt>
-              <dd className={left !== null && left < 5 * 60_000 ? 'time-left time-left-short' : 'time-left'}>
-                <time dateTime={person.windowEnd}>{timeLine}</time>
-              </dd>
-            </>
-          )}
-        </dl>
-      )}
       <dl className="facts">
+        {person && (
+          <>
+            <dt>{words.who}</dt>
+            <dd>
+              {person.person.displayName} <span className="muted">· {words.personId(person.person.id)}</span>
+            </dd>
+          </>
+        )}
+        {means && (
+          <>
+            <dt>{words.means}</dt>
+            <dd>{means}</dd>
+          </>
+        )}
+        {person && timeLine && (
+          <>
+            <dt>{words.timeLeft}</dt>
+            <dd className={left !== null && left < 5 * 60_000 ? 'time-left time-left-short' : 'time-left'}>
+              <time dateTime={person.windowEnd}>{timeLine}</time>
+            </dd>
+          </>
+        )}
         <dt>{words.sso}</dt>
         <dd className={status.sso?.state === 'error' ? 'sso sso-error' : 'sso'}>{ssoLine(status, language)}</dd>
         <dt>{words.readers}</dt>

@@ -45,7 +45,7 @@ export const degraded: StatusView = {
   degraded: { reasons: [{ code: 'idp_unreachable', since: at(-5) }] },
 };
 
-export const pinPrompt: Prompt = {
+export const pinPrompt: Extract<Prompt, { kind: 'pin' }> = {
   kind: 'pin',
   requestId: 'pin-1',
   holder: 'Dr Marie Curie',

@@ -1,15 +1,21 @@
 /**
- * The built status window in Debian Chromium, under the app's CSP. The preload is stood in for
- * by an init script that defines `window.tessera` before the page runs, as the preload does.
+ * The built screens in Debian Chromium, under the app's CSP. The preload is stood in for by an
+ * init script that defines `window.tessera` before the page runs, as the preload does; the
+ * stand-in records every call and lets the test push status, prompts and enrolment progress.
+ * Screenshots go to $TESSERA_SCREENSHOTS or a temporary folder.
  * Skipped (with the reason) when Chromium or the renderer build is missing.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Prompt } from '../../src/shared/prompt.js';
+import type { StatusView } from '../../src/shared/status-view.js';
 import { repoRoot } from './repo-root.js';
 import { serveRenderer, type RendererServer } from './renderer-server.js';
+import { active, degraded, locked, marie, pinPrompt, signedOut, tapped } from './fixtures.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const rendererDir = path.join(repoRoot, 'build', 'renderer');
@@ -18,6 +24,7 @@ const skip = !existsSync(chromiumPath)
   : !existsSync(path.join(rendererDir, 'index.html'))
     ? 'renderer not built (vite build src/renderer)'
     : false;
+const shots = process.env.TESSERA_SCREENSHOTS ?? mkdtempSync(path.join(tmpdir(), 'tessera-screens-'));
 
 let browser: Browser;
 let server: RendererServer;
@@ -27,7 +34,7 @@ before(async () => {
   server = await serveRenderer(rendererDir);
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 });
 
@@ -36,16 +43,76 @@ after(async () => {
   await server?.close();
 });
 
+/** Moves the fixture's window end to `minutes` from now (the screens count down from the real clock). */
+function fresh(view: StatusView, minutes = 240): StatusView {
+  const s = view.session;
+  if (s.state !== 'active' && s.state !== 'locked' && s.state !== 'expired') return view;
+  return { ...view, session: { ...s, windowEnd: new Date(Date.now() + minutes * 60_000).toISOString() } };
+}
+
 interface Opened {
   page: Page;
   context: BrowserContext;
   violations: () => Promise<string[]>;
   errors: string[];
+  /** Calls the page made on window.tessera, without the read-only ones. */
+  calls: () => Promise<{ method: string; args: unknown[] }[]>;
+  push: (event: 'status' | 'prompt' | 'enrol', payload: unknown) => Promise<void>;
+  /** The next answer of `method` (then back to success). */
+  answerNext: (method: string, answer: unknown) => Promise<void>;
+  shot: (name: string) => Promise<void>;
 }
 
-/** Opens the page; `bridge` is the source of an init script that plays the preload's part. */
-async function open(locale: string, bridge?: string): Promise<Opened> {
-  const context = await browser.newContext({ locale });
+/** The stand-in bridge: the page's `window.tessera`, with state the test drives. */
+function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllowed = true): string {
+  return `(() => {
+    const state = {
+      status: ${JSON.stringify(status)},
+      prompt: ${JSON.stringify(prompt)},
+      settings: { values: { language: 'system', notifications: true }, allowed: { language: ${settingsAllowed}, notifications: ${settingsAllowed} } },
+      calls: [], next: {}, listeners: { status: new Set(), prompt: new Set(), enrol: new Set() },
+    };
+    const answer = (method, value) => {
+      const next = state.next[method];
+      delete state.next[method];
+      return Promise.resolve(next ?? { ok: true, value });
+    };
+    const call = (method, value) => (...args) => { state.calls.push({ method, args }); return answer(method, value); };
+    const on = (name) => (listener) => { state.listeners[name].add(listener); return () => state.listeners[name].delete(listener); };
+    const api = {
+      getStatus: () => answer('getStatus', state.status),
+      onStatus: on('status'),
+      getPrompt: () => Promise.resolve({ ok: true, value: state.prompt }),
+      onPrompt: on('prompt'),
+      submitPin: call('submitPin', null),
+      cancelPin: call('cancelPin', null),
+      lock: call('lock', null),
+      signOut: call('signOut', null),
+      useSecurityKey: call('useSecurityKey', null),
+      retryConnection: call('retryConnection', null),
+      enrol: call('enrol', { enrolmentId: 'enr-1' }),
+      cancelEnrol: call('cancelEnrol', null),
+      onEnrolProgress: on('enrol'),
+      getSettings: () => Promise.resolve({ ok: true, value: state.settings }),
+      setSettings: (changes) => {
+        state.calls.push({ method: 'setSettings', args: [changes] });
+        state.settings = { ...state.settings, values: { ...state.settings.values, ...changes } };
+        return Promise.resolve({ ok: true, value: state.settings });
+      },
+    };
+    Object.defineProperty(window, 'tessera', { value: Object.freeze(api) });
+    window.__bridge = state;
+    window.__push = (name, payload) => {
+      if (name === 'status') state.status = payload;
+      if (name === 'prompt') state.prompt = payload;
+      for (const listener of state.listeners[name]) listener(payload);
+    };
+  })();`;
+}
+
+/** Opens the page; `script` is the source of an init script that plays the preload's part. */
+async function open(locale: string, script?: string, hash = ''): Promise<Opened> {
+  const context = await browser.newContext({ locale, viewport: { width: 560, height: 720 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -55,22 +122,26 @@ async function open(locale: string, bridge?: string): Promise<Opened> {
       document.addEventListener('securitypolicyviolation',
         (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
   });
-  if (bridge) await page.addInitScript({ content: bridge });
-  await page.goto(server.url);
-  const violations = () => page.evaluate<string[]>('window.__cspViolations');
-  return { page, context, violations, errors };
+  if (script) await page.addInitScript({ content: script });
+  await page.goto(server.url + hash);
+  return {
+    page,
+    context,
+    errors,
+    violations: () => page.evaluate<string[]>('window.__cspViolations'),
+    calls: () => page.evaluate<{ method: string; args: unknown[] }[]>('window.__bridge.calls'),
+    push: (event, payload) => page.evaluate(`window.__push(${JSON.stringify(event)}, ${JSON.stringify(payload)})`),
+    answerNext: (method, answer) => page.evaluate(`window.__bridge.next[${JSON.stringify(method)}] = ${JSON.stringify(answer)}`),
+    shot: async (name) => {
+      await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+    },
+  };
 }
 
-const activeBridge = `
-  (() => {
-    let push = null;
-    const api = {
-      getStatus: async () => ({ ok: true, value: { session: 'active', holder: 'Dr Marie Curie', means: 'cps', health: 'ok' } }),
-      onStatus: (listener) => { push = listener; return () => { push = null; }; },
-    };
-    Object.defineProperty(window, 'tessera', { value: Object.freeze(api) });
-    window.__push = (status) => push && push(status);
-  })();`;
+async function isFocused(page: Page, selector: ReturnType<Page['locator']>): Promise<boolean> {
+  void page;
+  return selector.evaluate((el) => el.ownerDocument.activeElement === el);
+}
 
 test('in a plain browser the window says the agent is not connected, in French', { skip }, async () => {
   const { page, context, violations, errors } = await open('fr-FR');
@@ -84,61 +155,258 @@ test('in a plain browser the window says the agent is not connected, in French',
   await context.close();
 });
 
-test('the status comes through window.tessera and follows pushed changes', { skip }, async () => {
-  const { page, context, violations, errors } = await open('fr-FR', activeBridge);
-  await page.getByText('Session de Dr Marie Curie — carte CPS').waitFor();
-  await page.screenshot({ path: path.join(repoRoot, 'build', 'renderer-status-fr.png') });
-  await page.evaluate(`window.__push({ session: 'locked', holder: 'Dr Marie Curie', means: 'desfire', health: 'degraded' })`);
-  await page.getByText('Session de Dr Marie Curie verrouillée — badge sans contact').waitFor();
-  await page.getByRole('status').getByText(/^Mode dégradé/).waitFor();
-  // A pushed value that breaks the contract is ignored, not displayed.
-  await page.evaluate(`window.__push({ session: 'active', holder: '<b>x</b>' })`);
-  await page.getByText('verrouillée').waitFor();
-  await page.screenshot({ path: path.join(repoRoot, 'build', 'renderer-status-degraded.png') });
-  assert.deepEqual(await violations(), []);
-  assert.deepEqual(errors, []);
-  await context.close();
+test('status: who, means and factors, time left, SSO, readers; Lock calls the agent', { skip }, async () => {
+  const o = await open('fr-FR', bridge(fresh(active)));
+  const { page } = o;
+  await page.getByText('Session de Dr Marie Curie', { exact: true }).waitFor();
+  await page.getByText(`Dr Marie Curie · Identifiant ${marie.id}`).waitFor();
+  await page.getByText('carte CPS (possession, code PIN)').waitFor();
+  await page.getByText(/^(4 h 00|3 h 59) restantes avant nouvelle authentification$/).waitFor();
+  await page.getByText('Connecté à Hôpital Nord').waitFor();
+  await page.getByText('Gemalto PC Twin Reader 00 00 : carte présente').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'J’ai oublié ma carte — utiliser une clé de sécurité' }).count(), 0);
+  await o.shot('status-fr');
+  await page.getByRole('button', { name: 'Verrouiller' }).click();
+  assert.deepEqual(await o.calls(), [{ method: 'lock', args: [] }]);
+  // The agent pushes the locked session: no Lock button any more, the fallback is offered.
+  await o.push('status', fresh(locked, 90));
+  await page.getByText('Session de Dr Marie Curie verrouillée').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Verrouiller' }).count(), 0);
+  await page.getByRole('button', { name: 'J’ai oublié ma carte — utiliser une clé de sécurité' }).click();
+  await page.getByRole('button', { name: 'Fermer la session' }).click();
+  assert.deepEqual((await o.calls()).map((c) => c.method), ['lock', 'useSecurityKey', 'signOut']);
+  assert.deepEqual(await o.violations(), []);
+  assert.deepEqual(o.errors, []);
+  await o.context.close();
 });
 
-test('a status pushed while the first read is pending is not overwritten by the older answer', { skip }, async () => {
-  const slowBridge = `
-    (() => {
-      let push = null;
-      let answer = null;
-      const api = {
-        getStatus: () => new Promise((resolve) => { answer = resolve; }),
-        onStatus: (listener) => { push = listener; return () => { push = null; }; },
-      };
-      Object.defineProperty(window, 'tessera', { value: Object.freeze(api) });
-      window.__push = (status) => push && push(status);
-      window.__answer = (result) => answer && answer(result);
-    })();`;
-  const { page, context } = await open('fr-FR', slowBridge);
-  await page.getByText('Lecture de l’état…').waitFor();
-  await page.evaluate(`window.__push({ session: 'active', holder: 'Dr Marie Curie', means: 'fido2', health: 'ok' })`);
-  await page.getByText('Session de Dr Marie Curie — clé FIDO2').waitFor();
-  await page.evaluate(`window.__answer({ ok: true, value: { session: 'none', health: 'ok' } })`);
-  await page.waitForTimeout(100);
-  assert.equal(await page.getByText('Session de Dr Marie Curie — clé FIDO2').count(), 1);
-  assert.equal(await page.getByText('Aucune session ouverte').count(), 0);
-  await context.close();
+test('the countdown shows seconds in the last minute and "over" after the end', { skip }, async () => {
+  const o = await open('en-GB', bridge(fresh(active, 0.5)));
+  await o.page.getByText(/^\d{1,2} s left before authenticating again$/).waitFor();
+  await o.push('status', fresh(active, -1));
+  await o.page.getByText('Re-identification window over').waitFor();
+  await o.context.close();
+});
+
+test('degraded mode: why and since when, and "retry the connection"', { skip }, async () => {
+  const o = await open('fr-FR', bridge(fresh(degraded)));
+  const { page } = o;
+  const panel = page.locator('.panel-warning');
+  await panel.getByRole('heading', { name: 'Mode dégradé' }).waitFor();
+  await panel.getByText(/^Le fournisseur d’identité est injoignable\. \(depuis \d\d:\d\d\)$/).waitFor();
+  await page.getByText('Connexion à Hôpital Nord en erreur').waitFor();
+  await o.shot('status-degraded-fr');
+  await page.getByRole('button', { name: 'Réessayer la connexion' }).click();
+  await page.getByText('C’est fait.').waitFor();
+  assert.deepEqual(await o.calls(), [{ method: 'retryConnection', args: [] }]);
+  // An agent that stops answering is said, with the retry.
+  await o.answerNext('retryConnection', { ok: false, error: { code: 'unavailable', message: 'down' } });
+  await o.push('status', { ...signedOut, agent: 'error' });
+  await page.getByRole('alert').getByText(/^L’agent Tessera ne répond pas/).first().waitFor();
+  await page.getByRole('button', { name: 'Réessayer la connexion' }).click();
+  await page.locator('.feedback-error').getByText('L’agent Tessera ne répond pas. Réessayez la connexion.').waitFor();
+  await o.context.close();
+});
+
+test('PIN pad, keyboard only: focus on the field, digits, Enter; the field is emptied before the answer', { skip }, async () => {
+  const o = await open('fr-FR', bridge(signedOut, pinPrompt));
+  const { page } = o;
+  await page.getByRole('heading', { name: 'Code PIN de la carte CPS' }).waitFor();
+  await page.getByText('Carte de Dr Marie Curie').waitFor();
+  await page.getByText('3 essais restants').waitFor();
+  const field = page.getByRole('textbox', { name: /^Code PIN/ });
+  assert.equal(await isFocused(page, field), true);
+  assert.equal(await field.getAttribute('type'), 'password');
+  await page.keyboard.type('12a34');
+  assert.equal(await field.inputValue(), '1234');
+  await page.getByText('4 chiffres saisis').waitFor();
+  await o.shot('pin-pad-fr');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction('window.__bridge.calls.length === 1');
+  assert.deepEqual(await o.calls(), [{ method: 'submitPin', args: ['pin-1', '1234'] }]);
+  assert.equal(await field.inputValue(), '');
+  // Tab walks from the field to the on-screen keys; Space on a key types its digit.
+  await field.focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await isFocused(page, page.getByRole('button', { name: 'Chiffre 1' })), true);
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await field.inputValue(), '12');
+  // Escape cancels the request.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction('window.__bridge.calls.length === 2');
+  assert.deepEqual((await o.calls())[1], { method: 'cancelPin', args: ['pin-1'] });
+  assert.deepEqual(await o.violations(), []);
+  await o.context.close();
+});
+
+test('PIN pad, on-screen keys: erase, too short, the maximum length, a stale request', { skip }, async () => {
+  const o = await open('fr-FR', bridge(signedOut, pinPrompt));
+  const { page } = o;
+  const field = page.getByRole('textbox', { name: /^Code PIN/ });
+  for (const d of ['9', '8', '7']) await page.getByRole('button', { name: `Chiffre ${d}` }).click();
+  await page.getByRole('button', { name: 'Effacer le dernier chiffre' }).click();
+  assert.equal(await field.inputValue(), '98');
+  await page.getByRole('button', { name: 'Valider' }).click();
+  await page.getByRole('alert').getByText('4 à 8 chiffres').waitFor();
+  assert.deepEqual(await o.calls(), []);
+  for (let i = 0; i < 10; i++) await field.press('5');
+  assert.equal(await field.inputValue(), '98555555');
+  assert.equal(await page.getByRole('button', { name: 'Chiffre 5' }).isDisabled(), true);
+  await o.answerNext('submitPin', { ok: false, error: { code: 'stale-request', message: 'answered' } });
+  await page.getByRole('button', { name: 'Valider' }).click();
+  await page.getByText('Cette demande n’est plus en cours.').waitFor();
+  assert.deepEqual(await o.calls(), [{ method: 'submitPin', args: ['pin-1', '98555555'] }]);
+  await o.context.close();
+});
+
+test('wrong PIN and last try are said clearly; a blocked PIN is a notice', { skip }, async () => {
+  const o = await open('fr-FR', bridge(signedOut, { ...pinPrompt, requestId: 'pin-2', reason: 'wrong_pin', triesLeft: 2 }));
+  const { page } = o;
+  await page.getByRole('alert').getByText('Code PIN incorrect, 2 essais restants.').waitFor();
+  await o.push('prompt', { ...pinPrompt, requestId: 'pin-3', reason: 'wrong_pin', triesLeft: 1 });
+  await page.getByText('Code PIN incorrect, 1 essai restant.').waitFor();
+  await page.getByText('Dernier essai : un code faux bloquera la carte.').waitFor();
+  await o.shot('pin-pad-last-try-fr');
+  await o.push('prompt', { kind: 'notice', code: 'pin_blocked', holder: 'Dr Marie Curie' });
+  await page.getByRole('alert').getByText(/^Code PIN bloqué/).waitFor();
+  const ok = page.getByRole('button', { name: 'J’ai compris' });
+  assert.equal(await isFocused(page, ok), true);
+  await page.keyboard.press('Enter');
+  await page.getByText('Aucune session ouverte').waitFor();
+  await o.context.close();
+});
+
+test('"touch your key" and "present your badge" prompts, then back to the status', { skip }, async () => {
+  const o = await open('fr-FR', bridge(signedOut, { kind: 'touch_key' }));
+  const { page } = o;
+  await page.getByRole('heading', { name: 'Touchez votre clé de sécurité' }).waitFor();
+  await o.shot('touch-key-fr');
+  await o.push('prompt', { kind: 'present_badge' });
+  await page.getByRole('heading', { name: 'Présentez votre badge' }).waitFor();
+  await o.push('prompt', { kind: 'none' });
+  await o.push('status', fresh(tapped));
+  await page.getByText('badge sans contact (possession)').waitFor();
+  await o.context.close();
+});
+
+test('enrolment wizard: badge, progress pushed step by step, outcome; failure and again', { skip }, async () => {
+  const o = await open('fr-FR', bridge(fresh(active)));
+  const { page } = o;
+  await page.getByRole('navigation').getByRole('button', { name: 'Enrôlement' }).click();
+  await page.getByRole('heading', { name: 'Enrôler un badge ou une clé' }).waitFor();
+  await page.getByRole('button', { name: 'Enrôler un badge' }).click();
+  await page.getByRole('heading', { name: 'Badge sans contact' }).waitFor();
+  assert.deepEqual(await o.calls(), [{ method: 'enrol', args: [{ kind: 'badge' }] }]);
+  const current = page.locator('[aria-current="step"]');
+  assert.equal(await current.textContent(), 'Présentez le badge sur le lecteur');
+  await o.push('enrol', { enrolmentId: 'enr-1', kind: 'badge', step: 'writing' });
+  await page.locator('[aria-current="step"]', { hasText: 'Écriture des clés dans le badge' }).waitFor();
+  // Progress of another enrolment is not this one's.
+  await o.push('enrol', { enrolmentId: 'enr-0', kind: 'badge', step: 'done' });
+  await o.push('enrol', { enrolmentId: 'enr-1', kind: 'badge', step: 'registering' });
+  await page.locator('[aria-current="step"]', { hasText: 'Enregistrement du badge' }).waitFor();
+  await o.shot('enrol-progress-fr');
+  await o.push('enrol', { enrolmentId: 'enr-1', kind: 'badge', step: 'done' });
+  await page.getByRole('status').getByText('Le badge est enrôlé : il déverrouille désormais votre session.').waitFor();
+  assert.equal(await page.locator('.step-done').count(), 4);
+  await o.shot('enrol-done-fr');
+  await page.getByRole('button', { name: 'Terminer' }).click();
+  await page.getByRole('heading', { name: 'État de la session' }).waitFor();
+
+  await page.getByRole('navigation').getByRole('button', { name: 'Enrôlement' }).click();
+  await page.getByRole('button', { name: 'Enrôler une clé de sécurité' }).click();
+  await o.push('enrol', { enrolmentId: 'enr-1', kind: 'fido2', step: 'failed', failure: 'timeout' });
+  await page.getByRole('alert').getByText('L’enrôlement a échoué. Rien n’a été présenté à temps.').waitFor();
+  await page.getByRole('button', { name: 'Recommencer' }).click();
+  await o.answerNext('enrol', { ok: false, error: { code: 'needs-two-factor', message: 'x' } });
+  await page.getByRole('button', { name: 'Enrôler un badge' }).click();
+  await page.getByText('Il faut d’abord s’authentifier avec deux facteurs (carte et code PIN).').waitFor();
+  await o.context.close();
+});
+
+test('no enrolment from a one-factor (badge tap) session; the tray can open the wizard on a kind', { skip }, async () => {
+  const tap = await open('fr-FR', bridge(fresh(tapped)), '#enrol');
+  await tap.page.getByText('badge sans contact (possession)').waitFor();
+  assert.equal(await tap.page.getByRole('button', { name: 'Enrôlement' }).count(), 0);
+  await tap.context.close();
+  const o = await open('en-GB', bridge(fresh(active)), '#enrol-fido2');
+  await o.page.getByRole('heading', { name: 'Enrol a badge or a key' }).waitFor();
+  const first = o.page.locator('.enrol .button').first();
+  assert.equal(await first.textContent(), 'Enrol a security key');
+  await o.context.close();
+});
+
+test('settings: the language changes the screens at once; a policy that forbids it disables everything', { skip }, async () => {
+  const o = await open('fr-FR', bridge(fresh(active)));
+  const { page } = o;
+  await page.getByRole('button', { name: 'Paramètres' }).click();
+  await page.getByLabel('Langue').selectOption('en');
+  await page.getByLabel('Notifications (fin de fenêtre proche, mode dégradé)').uncheck();
+  await o.shot('settings-fr');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.deepEqual(await o.calls(), [{ method: 'setSettings', args: [{ language: 'en', notifications: false }] }]);
+  await o.context.close();
+
+  const locked = await open('fr-FR', bridge(fresh({ ...active, allowed: { ...active.allowed, settings: true } }), { kind: 'none' }, false), '#settings');
+  await locked.page.getByText('Fixé par l’établissement').first().waitFor();
+  assert.equal(await locked.page.getByLabel('Langue').isDisabled(), true);
+  await locked.context.close();
+
+  const none = await open('fr-FR', bridge(fresh({ ...active, allowed: { ...active.allowed, settings: false } })), '#settings');
+  await none.page.getByRole('heading', { name: 'État de la session' }).waitFor();
+  assert.equal(await none.page.getByRole('button', { name: 'Paramètres' }).count(), 0);
+  await none.context.close();
 });
 
 test('English when the browser prefers it', { skip }, async () => {
-  const { page, context } = await open('en-US', activeBridge);
-  await page.getByText('Session of Dr Marie Curie — CPS card').waitFor();
-  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-  await context.close();
+  const o = await open('en-US', bridge(fresh(active), { ...pinPrompt, reason: 'wrong_pin', triesLeft: 2 }));
+  await o.page.getByRole('heading', { name: 'CPS card PIN' }).waitFor();
+  await o.page.getByText('Wrong PIN, 2 tries left.').waitFor();
+  assert.equal(await o.page.locator('html').getAttribute('lang'), 'en');
+  await o.shot('pin-pad-en');
+  await o.push('prompt', { kind: 'none' });
+  await o.page.getByText('CPS card (possession, PIN)').waitFor();
+  await o.page.getByRole('button', { name: 'Lock' }).waitFor();
+  await o.shot('status-en');
+  await o.context.close();
 });
 
-test('an answer that breaks the contract shows an error, not its content', { skip }, async () => {
-  const bad = `Object.defineProperty(window, 'tessera', { value: {
-    getStatus: async () => ({ ok: true, value: { session: 'active', holder: 'Mallory', means: 'uid', health: 'ok' } }),
-    onStatus: () => () => {} } });`;
-  const { page, context } = await open('fr-FR', bad);
-  await page.getByRole('alert').getByText('Impossible de lire l’état de l’agent.').waitFor();
-  assert.equal(await page.getByText('Mallory').count(), 0);
-  await context.close();
+test('every button is a touch target of at least 44 × 44 px, and keyboard focus is visible', { skip }, async () => {
+  for (const [script, hash] of [
+    [bridge(fresh(degraded)), ''],
+    [bridge(signedOut, pinPrompt), ''],
+    [bridge(fresh(active)), '#settings'],
+    [bridge(fresh(active)), '#enrol'],
+  ] as const) {
+    const o = await open('fr-FR', script, hash);
+    await o.page.locator('button').first().waitFor();
+    const small = await o.page.evaluate<string[]>(`[...document.querySelectorAll('button, select, input')]
+      .filter((el) => el.type !== 'checkbox')
+      .map((el) => [el, el.getBoundingClientRect()])
+      .filter(([, r]) => r.width < 44 || r.height < 44)
+      .map(([el, r]) => (el.textContent || el.id) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))`);
+    assert.deepEqual(small, [], `${hash || 'status'}`);
+    await o.page.keyboard.press('Tab');
+    const outline = await o.page.evaluate<string>(`getComputedStyle(document.activeElement).outlineStyle`);
+    assert.equal(outline, 'solid', hash);
+    await o.context.close();
+  }
+});
+
+test('answers and pushes that break the contract are never displayed', { skip }, async () => {
+  const bad = bridge({ ...active, session: { state: 'active', person: { displayName: 'Mallory', id: '1' }, means: 'uid', factors: [], windowEnd: 'x' } });
+  const o = await open('fr-FR', bad);
+  await o.page.getByRole('alert').getByText('Impossible de lire l’état de l’agent.').waitFor();
+  assert.equal(await o.page.getByText('Mallory').count(), 0);
+  await o.push('status', { session: { state: 'none' } });
+  await o.push('prompt', { kind: 'pin', requestId: 'x', holder: '<b>Eve</b>' });
+  assert.equal(await o.page.getByText('Eve').count(), 0);
+  assert.equal(await o.page.getByText('Impossible de lire l’état de l’agent.').count(), 1);
+  await o.context.close();
 });
 
 test('the CSP blocks inline scripts and foreign resources', { skip }, async () => {
@@ -159,16 +427,5 @@ test('the CSP blocks inline scripts and foreign resources', { skip }, async () =
   const seen = await violations();
   assert.ok(seen.some((v) => v.startsWith('script-src')), seen.join('; '));
   assert.ok(seen.some((v) => v.startsWith('img-src')), seen.join('; '));
-  await context.close();
-});
-
-test('keyboard focus on the refresh button is visible', { skip }, async () => {
-  const { page, context } = await open('fr-FR', activeBridge);
-  await page.getByText('Session de Dr Marie Curie — carte CPS').waitFor();
-  await page.keyboard.press('Tab');
-  const button = page.getByRole('button', { name: 'Actualiser' });
-  assert.equal(await button.evaluate((el) => el.ownerDocument.activeElement === el), true);
-  const outline = await button.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).outlineStyle);
-  assert.equal(outline, 'solid');
   await context.close();
 });
