@@ -24,6 +24,7 @@ interface PendingPin {
   readonly resolve: (pin: Buffer) => void;
   readonly reject: (e: UiError) => void;
   readonly length: { readonly min: number; readonly max: number };
+  readonly then: Prompt;
 }
 
 export interface PinAsk {
@@ -33,7 +34,12 @@ export interface PinAsk {
   readonly triesLeft?: number;
   readonly reason?: PinReason;
   readonly length: { readonly min: number; readonly max: number };
+  /** After the PIN is given, ask the person to touch their key (a FIDO2 assertion follows). */
+  readonly touchAfter?: boolean;
 }
+
+/** FIDO2 PINs: at least 4 characters (CTAP 2.1 minimum); the contract carries digits up to 16. */
+export const fidoPinLength = { min: 4, max: 16 } as const;
 
 export class PinBroker {
   private pending: PendingPin | undefined;
@@ -69,7 +75,7 @@ export class PinBroker {
     this.abort('pin_superseded', 'another PIN request replaced this one');
     return new Promise<Buffer>((resolve, reject) => {
       const id = this.newId();
-      this.pending = { id, reader: a.reader, resolve, reject, length: a.length };
+      this.pending = { id, reader: a.reader, resolve, reject, length: a.length, then: a.touchAfter ? { kind: 'touch_key', requestId: id } : noPrompt };
       this.show({
         kind: 'pin',
         requestId: id,
@@ -93,7 +99,7 @@ export class PinBroker {
       this.pending = undefined;
       const bytes = Buffer.alloc(pin.length);
       bytes.set(pin);
-      this.show(noPrompt);
+      this.show(p.then);
       p.resolve(bytes);
       return ok(null);
     } finally {
@@ -130,6 +136,11 @@ export class PinBroker {
   /** Clears a notice (the person read it, or the session moved on). */
   clearNotice(): void {
     if (this.current.kind === 'notice') this.show(noPrompt);
+  }
+
+  /** The key answered (or failed): the touch prompt is over. */
+  clearTouch(): void {
+    if (this.current.kind === 'touch_key') this.show(noPrompt);
   }
 
   /** Cancels what is pending; later requests are refused. */

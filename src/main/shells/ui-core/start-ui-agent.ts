@@ -6,8 +6,12 @@
 import { startAgentRuntime, type AgentRuntime, type AgentRuntimeOptions } from '../agent/agent-runtime.js';
 import type { EngineAgentRecord } from '../agent/engine-agent.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
-import { PinBroker } from './pin-broker.js';
+import { IpcErrorCode, err, ok } from '../../../shared/result.js';
+import { fidoPinLength, PinBroker } from './pin-broker.js';
 import { UiCore, type UiCoreOptions } from './ui-core.js';
+
+/** The PIN pad's "reader" for the key's PIN: the name the agent reports a failed fallback under. */
+const FIDO_PROMPT = 'fido2';
 
 export interface UiAgentOptions extends Omit<AgentRuntimeOptions, 'pinPad' | 'monitor'> {
   readonly monitor?: ReaderMonitor;
@@ -34,9 +38,33 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     else early.push(r);
     opts.report?.(r);
   };
-  const { ui, ...runtimeOptions } = opts;
-  const runtime = await startAgentRuntime({ ...runtimeOptions, monitor, pinPad: pins.cpsPinPad, report });
-  const started = new UiCore({ ...ui, runtime, pins, monitor });
+  const { ui, fido, ...runtimeOptions } = opts;
+  const holderOf = (person: string): string => {
+    const s = [rt.runtime?.engine.status().current, ...(rt.runtime?.engine.status().others ?? [])].find((x) => x?.person.id === person);
+    return s?.person.name.trim() || person;
+  };
+  const rt: { runtime?: AgentRuntime } = {};
+  const runtime = await startAgentRuntime({
+    ...runtimeOptions,
+    monitor,
+    pinPad: pins.cpsPinPad,
+    report,
+    // The key's PIN is typed on the same PIN pad; the touch prompt follows it.
+    ...(fido ? { fido: { ...fido, pinPad: (person: string) => pins.ask({ reader: FIDO_PROMPT, holder: holderOf(person), means: 'fido2', length: fidoPinLength, touchAfter: true }) } } : {}),
+  });
+  rt.runtime = runtime;
+  const securityKey = (): ReturnType<NonNullable<UiCoreOptions['securityKey']>> => {
+    // The person in front (locked or expired) is the one who forgot their card.
+    const s = runtime.engine.status().current;
+    if (!s) return err({ code: IpcErrorCode.noSession, message: 'no session to resume with a security key' });
+    if (s.state === 'active') return err({ code: IpcErrorCode.busy, message: 'the session is already open' });
+    runtime.agent
+      .fidoFallback({ person: s.person.id })
+      .catch(() => undefined) // refused and recorded by the agent; the report turns it into a notice
+      .finally(() => pins.clearTouch());
+    return ok(null);
+  };
+  const started = new UiCore({ ...ui, runtime, pins, monitor, ...(fido ? { securityKey } : {}) });
   to.core = started;
   for (const r of early.splice(0)) started.record(r);
   let stopping: Promise<void> | undefined;

@@ -39,8 +39,11 @@ export interface UiRuntime {
 
 /** The FIDO2 fallback and enrolment, when the host provides them. */
 export interface UiCoreExtras {
-  /** "I forgot my card": runs the security-key login; its touch/PIN prompts go through the broker. */
-  readonly securityKey?: () => Promise<void>;
+  /**
+   * "I forgot my card": checks it can start (`no-session`...), starts the security-key login in
+   * the background and answers at once; its PIN and touch prompts go through the broker.
+   */
+  readonly securityKey?: () => Result<null>;
   /** Starts an enrolment; reports progress through `progress`. */
   readonly enrol?: (request: EnrolRequest, progress: (p: EnrolProgress) => void) => Promise<Result<EnrolStarted>>;
   readonly cancelEnrol?: (enrolmentId: string) => Result<null>;
@@ -73,6 +76,15 @@ const noticeOfCode: Readonly<Record<string, NoticeCode>> = {
   badge_revoked: 'badge_refused',
   badge_auth_failed: 'badge_refused',
   badge_not_enrolled: 'badge_not_enrolled',
+  // FIDO2 fallback (FidoError codes)
+  not_enrolled: 'key_not_registered',
+  revoked: 'key_not_registered',
+  user_presence_timeout: 'key_timeout',
+  no_device: 'security_key_unavailable',
+  device_removed: 'security_key_unavailable',
+  uv_unavailable: 'security_key_unavailable',
+  pin_auth_blocked: 'pin_blocked',
+  uv_blocked: 'pin_blocked',
 };
 
 export class UiCore implements TesseraHost {
@@ -102,6 +114,7 @@ export class UiCore implements TesseraHost {
   /** Feed for the runtime's `report`: a failed login becomes a notice. */
   readonly record = (r: EngineAgentRecord): void => {
     if (r.type === 'login' && r.status === 'failed') {
+      this.opts.pins.clearTouch();
       if (this.opts.pins.takeAborted(r.reader)) return;
       const notice = noticeOfCode[r.code];
       if (notice) this.opts.pins.notice(notice);
@@ -198,11 +211,10 @@ export class UiCore implements TesseraHost {
   }
 
   async useSecurityKey(): Promise<Result<null>> {
-    const run = this.opts.securityKey;
-    if (!run) return err({ code: IpcErrorCode.notAllowed, message: 'no security-key fallback is configured' });
+    const start = this.opts.securityKey;
+    if (!start) return err({ code: IpcErrorCode.notAllowed, message: 'no security-key fallback is configured' });
     // The login runs on; its prompts and its decision reach the UI as pushes.
-    run().catch((e: unknown) => this.opts.log?.('ui core: security-key login failed', e));
-    return ok(null);
+    return start();
   }
 
   async retryConnection(): Promise<Result<null>> {
