@@ -130,7 +130,9 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
     pkce: { required: () => true },
     conformIdTokenClaims: false,
     claims: {
-      openid: ['sub'],
+      // oidc-provider puts acr, amr and auth_time in the ID token only when a scope (or the
+      // claims parameter) asks for them: the openid scope always does here.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       rpps: ['SubjectNameID', 'profession'],
     },
