@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectivityProbe, DegradedReasons, HealthError, MAX_DISCOVERY_BYTES, checkDiscovery, discoveryUrl, type DegradedChange, type ProbeResult } from '../../../src/main/integrations/health/index.js';
+import { until } from '../../shells/agent/until.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -35,13 +36,6 @@ const discovery = (issuer: string): Handler => (req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth` }));
 };
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('discovery URL', () => {
   it('keeps the issuer path and drops a trailing slash (OIDC Discovery §4.1)', () => {

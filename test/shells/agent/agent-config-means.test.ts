@@ -20,6 +20,7 @@ import { openTestBed, type TestBed } from '../../testbed/bed.js';
 import { DesfireCard } from '../../testbed/cards/desfire-card.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
 import { JsonEnrolmentRegister } from '../../../src/main/means/desfire/index.js';
+import { until } from './until.js';
 
 function kmsFile(path: string, m: Masters, mode = 0o600): void {
   const masterKeys = m.keys.map((k, keyNo) => ({ aid: AID.toString('hex').toUpperCase(), keyNo, key: k.toString('hex'), systemIdentifier: SYSID.toString('hex') }));
@@ -27,13 +28,6 @@ function kmsFile(path: string, m: Masters, mode = 0o600): void {
   chmodSync(path, mode);
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('meansFromConfig', () => {
   let dir: string;

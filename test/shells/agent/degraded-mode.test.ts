@@ -21,14 +21,8 @@ import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
 import { CpsCard } from '../../testbed/cards/cps-card.js';
 import { getSharedTestPki, type CardCertificate } from '../../testbed/pki/test-pki.js';
+import { until } from './until.js';
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface AuditLine { event: string; decision: string; reason: string; details?: { offline?: boolean; errorCode?: string } }
 

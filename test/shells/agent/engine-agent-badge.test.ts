@@ -22,16 +22,10 @@ import { DesfireCard } from '../../testbed/cards/desfire-card.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
 import { SimulatedChannel } from '../../means/cps/simulated-channel.js';
 import { AID, cpsTwoFactor, kmsFor, newMasters, tempRegister } from '../../means/desfire/badge-fixture.js';
+import { until } from './until.js';
 
 const ALICE = { id: 'rpps:10001234567', name: 'Alice Durand' }; // the CPS holder of the test PKI
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('agent runtime: badges through the real pcscd', () => {
   let bed: TestBed;

@@ -21,6 +21,7 @@ import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
 import { CpsCard } from '../../testbed/cards/cps-card.js';
 import { getSharedTestPki, type CardCertificate } from '../../testbed/pki/test-pki.js';
+import { until } from './until.js';
 
 const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
 
@@ -36,13 +37,6 @@ function run(args: readonly string[]): Promise<{ code: number | null; stdout: st
   });
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface AuditLine { seq: number; event: string; decision: string; reason: string; person?: string; factors?: string[] }
 
