@@ -241,6 +241,11 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
   control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },
   // Web SSO (src/main/integrations/sso): `reason` carries the detail (provider error, ID token problem, port).
+  sso_signed_in: {
+    fr: (p) => `Connecté au SSO ${p.file ?? ''} : ${p.person ?? ''}${p.reason ? ` (${p.reason})` : ''}.`,
+    en: (p) => `Signed in to the SSO ${p.file ?? ''}: ${p.person ?? ''}${p.reason ? ` (${p.reason})` : ''}.`,
+  },
+  sso_waiting: { fr: () => 'Terminez la connexion dans le navigateur…', en: () => 'Finish signing in in the browser…' },
   sso_page_title: { fr: () => 'Tessera : connexion', en: () => 'Tessera: sign-in' },
   sso_page_done: { fr: () => 'Connexion terminée. Vous pouvez fermer cet onglet.', en: () => 'Sign-in complete. You can close this tab.' },
   sso_page_failed: { fr: (p) => `La connexion a échoué : ${p.reason ?? ''} Vous pouvez fermer cet onglet.`, en: (p) => `Sign-in failed: ${p.reason ?? ''} You can close this tab.` },
