@@ -463,7 +463,8 @@ async function findLastRecord(path: string, maxRepairBytes: number, repairable: 
         // Candidate lines end at each newline, from the last one backwards.
         let end = buf.lastIndexOf(0x0a);
         while (end >= 0) {
-          const lineStart = buf.lastIndexOf(0x0a, end - 1) + 1;
+          // (a negative offset would search from the end again: a newline at 0 starts the window)
+          const lineStart = end === 0 ? 0 : buf.lastIndexOf(0x0a, end - 1) + 1;
           if (lineStart === 0 && start > 0) break; // line may begin before the window
           const text = buf.subarray(lineStart, end).toString('utf8');
           const parsed = parseRecordLine(text);
