@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { browserLanguage } from './i18n.js';
 import { connectApi } from './status-client.js';
+import { connectWebBridge } from './web-bridge.js';
 import './styles.css';
 
 const language = browserLanguage(navigator);
@@ -13,6 +14,6 @@ if (!container) throw new Error('index.html has no #root element');
 
 createRoot(container).render(
   <StrictMode>
-    <App api={connectApi(window.tessera)} systemLanguage={language} initialHash={window.location.hash} />
+    <App api={window.tessera ? connectApi(window.tessera) : connectWebBridge()} systemLanguage={language} initialHash={window.location.hash} />
   </StrictMode>,
 );
