@@ -12,6 +12,7 @@ import { kmsCommandGroup } from './commands/kms.js';
 import { configCommandGroup } from './commands/config.js';
 import { statusCommandGroup } from './commands/status.js';
 import { agentCommandGroup } from './commands/agent.js';
+import { ssoCommandGroup } from './commands/sso.js';
 
 export interface CommandGroup {
   /** First word on the command line. */
@@ -21,5 +22,5 @@ export interface CommandGroup {
   run(ctx: CliContext, argv: readonly string[]): Promise<number>;
 }
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup, configCommandGroup, statusCommandGroup, agentCommandGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [fidoCommandGroup, desfireCommandGroup, kmsCommandGroup, auditCommandGroup, configCommandGroup, statusCommandGroup, agentCommandGroup, ssoCommandGroup];
 
