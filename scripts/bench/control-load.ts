@@ -21,7 +21,7 @@ import { kmsFor, newMasters, tempRegister } from '../../test/means/desfire/badge
 import type { ClientsJob, ClientsResult } from './control-load-clients.js';
 import { gitCommit, machineInfo } from './machine.js';
 import { Station } from './station.js';
-import { percentile, roundDeep, summarize } from './stats.js';
+import { percentile, quantiles, roundDeep, summarize } from './stats.js';
 
 const USAGE = 'usage: control-load.js [--quick] [--duration SECONDS (default 60, quick 10)] [--clients N (default 200)] [--subscribers N (default 20)] [--out FILE]';
 
@@ -136,6 +136,7 @@ async function main(args: LoadArgs): Promise<void> {
       errorSamples: result.errorSamples,
       throughputPerS: lat.length / (result.elapsedMs / 1000),
       latencyMs: { ...summary, p99: percentile(lat, 99), p999: percentile(lat, 99.9) },
+      latencyQuantilesMs: quantiles(lat),
       connectAllMs: result.connectMs,
       events: { decisionsDuringLoad: decisionsStreamed, subscribersMissingSome: lost, perSubscriber: result.eventsPerSubscriber, taps, driverErrors },
       histogramMs: histogram(lat, 40),

@@ -3,7 +3,7 @@
  * human summary. Pure: no I/O, so it is unit-tested with made-up numbers.
  */
 import type { CpsStep } from '../../src/main/means/cps/cps-login.js';
-import { SLOW_RTT_MS, summarize, type BenchArgs, type Summary } from './stats.js';
+import { quantiles, SLOW_RTT_MS, summarize, type BenchArgs, type Summary } from './stats.js';
 
 export const TARGET_OVERHEAD_PCT = 50;
 export const NOOP_APDU_HEX = '00200001';
@@ -147,6 +147,8 @@ export function buildReport(m: Measurements) {
       date: m.startedAt.toISOString(),
     },
     latency: { unit: 'ms', ...latency },
+    /** q0..q100 of the login latency, for the benchmark report's CDF. */
+    latencyQuantilesMs: quantiles(samples.map((s) => s.totalMs)),
     steps: {
       unit: 'ms',
       note:

@@ -26,7 +26,7 @@ function run(cmd: string, args: readonly string[]): string | undefined {
 /** "1.9.9" from `pcscd --version`, null when it is not installed. */
 export function pcscdVersion(): string | null {
   const out = run('/usr/sbin/pcscd', ['--version']);
-  return out?.match(/pcsc-lite version ([0-9.]+)/)?.[1] ?? null;
+  return out?.match(/pcsc-lite version (\d+(?:\.\d+)*)/)?.[1] ?? null;
 }
 
 export function routeQuickack(): boolean | null {

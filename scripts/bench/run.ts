@@ -37,7 +37,7 @@ import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js'
 import { BENCH_PIN, cliLogin, type LoginEnv } from './login-runners.js';
 import { insertCard, type CardSide } from './card-side.js';
 import { NOOP_APDU, RawProbe } from './raw-probe.js';
-import { buildReport, formatSummary, type LoginSample, type Measurements } from './report.js';
+import { buildReport, formatSummary, type LoginSample, type Measurements } from './cps-report.js';
 import { parseArgs, roundDeep, routesHaveLoopbackQuickack, USAGE, type BenchArgs } from './stats.js';
 
 const RTT_WARMUP = 20;

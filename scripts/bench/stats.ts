@@ -138,3 +138,13 @@ export function routesHaveLoopbackQuickack(ipRouteOutput: string): boolean {
 
 /** Above this raw round trip the loopback is taken to delay its ACKs (measured 48 ms vs 0.4 ms). */
 export const SLOW_RTT_MS = 20;
+
+/**
+ * The sample's distribution in `points` evenly spaced quantiles (q0 = min … q100 = max with the
+ * default 101), the compact form the benchmark report draws its CDFs from.
+ */
+export function quantiles(samples: readonly number[], points = 101): number[] {
+  if (points < 2) throw new RangeError('quantiles needs at least 2 points');
+  const sorted = [...samples].sort((x, y) => x - y);
+  return Array.from({ length: points }, (_, i) => percentile(sorted, (100 * i) / (points - 1)));
+}

@@ -33,7 +33,7 @@ import { DesfireCard } from '../../test/testbed/cards/desfire-card.js';
 import type { VirtualCard } from '../../test/testbed/virtual-card.js';
 import { SimulatedChannel } from '../../test/means/cps/simulated-channel.js';
 import { NOOP_APDU, RawProbe } from './raw-probe.js';
-import { roundDeep, routesHaveLoopbackQuickack, summarize, type Summary } from './stats.js';
+import { quantiles, roundDeep, routesHaveLoopbackQuickack, summarize, type Summary } from './stats.js';
 
 const TARGET_RATIO = 1.5;
 const WARMUP = 5;
@@ -329,6 +329,8 @@ async function main(): Promise<void> {
       runs,
       apdusPerTap,
       tapMs: tapS,
+      /** q0..q100 of badge present → unlocked, for the report's CDF. */
+      tapQuantilesMs: quantiles(taps),
       fromInsertCallMs: summarize(fromInsertCall),
       steps: Object.fromEntries(STEPS.map((k) => [k, steps[k].length ? summarize(steps[k]) : null])) as Record<Step, Summary | null>,
       kmsMsPerTap: summarize(kmsPerTap),

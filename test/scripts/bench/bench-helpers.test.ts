@@ -1,12 +1,12 @@
 /**
- * The CPS login benchmark's pure helpers (scripts/bench/stats.ts, scripts/bench/report.ts):
+ * The CPS login benchmark's pure helpers (scripts/bench/stats.ts, scripts/bench/cps-report.ts):
  * statistics, arguments, quickack detection and the report arithmetic, on made-up numbers.
  * No timing is measured or asserted here: the benchmark itself only reports.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_ARGS, parseArgs, percentile, roundDeep, routesHaveLoopbackQuickack, summarize } from '../../../scripts/bench/stats.js';
-import { buildReport, CPS_STEPS, describeApdus, formatSummary, type LoginSample, type Measurements } from '../../../scripts/bench/report.js';
+import { buildReport, CPS_STEPS, describeApdus, formatSummary, type LoginSample, type Measurements } from '../../../scripts/bench/cps-report.js';
 
 describe('bench statistics', () => {
   it('interpolates percentiles between closest ranks', () => {
