@@ -44,3 +44,4 @@ export {
   type WindowsEventType,
 } from './sinks/windows-event-sink.js';
 export { auditInputFromDecision } from './from-decision.js';
+export { auditInputFromEnrolment } from './from-enrolment.js';

@@ -35,6 +35,8 @@ export const AUDIT_EVENTS = [
   'card_removed',
   'means_enrolled',
   'means_revoked',
+  /** A badge's keys moved to a new key version (re-keying). */
+  'means_rekeyed',
   'fallback_used',
   'degraded_mode_entered',
   'degraded_mode_left',
@@ -114,6 +116,12 @@ export interface AuditDetails {
   readonly bytesCut?: number;
   /** `log_repaired`: file that was repaired. */
   readonly repairedFile?: string;
+  /** Enrolment, re-key, revocation: the person the means belongs to (the record's `person` is who did it). */
+  readonly subjectPerson?: string;
+  /** Enrolment, re-key: key version of the means after the operation (a number, never a key). */
+  readonly meansVersion?: number;
+  /** `means_revoked`: why (`lost`, `stolen`, `damaged`, `left`, `replaced`, `other`). */
+  readonly revocationReason?: string;
   /** `token_request`: the audience asked for (an API identifier or URL). */
   readonly audience?: string;
   /** `token_request`: real path of the asking application's executable. */
@@ -232,6 +240,9 @@ const DETAIL_CHECKS: { readonly [K in keyof Required<AuditDetails>]: DetailCheck
   previousLastSeq: (f, v) => checkInt(f, v, 0, Number.MAX_SAFE_INTEGER),
   bytesCut: (f, v) => checkInt(f, v, 0, Number.MAX_SAFE_INTEGER),
   repairedFile: (f, v) => checkPattern(f, v, FILE_NAME, 'file name'),
+  subjectPerson: (f, v) => checkPerson(f, v),
+  meansVersion: (f, v) => checkInt(f, v, 0, 255),
+  revocationReason: (f, v) => checkPattern(f, v, /^(lost|stolen|damaged|left|replaced|other)$/, 'revocation reason'),
   audience: (f, v) => {
     const a = checkPattern(f, v, /^[\x21-\x7e]{1,256}$/, 'audience (1–256 visible ASCII characters)');
     if (looksSecret(a)) invalid(f, 'value looks like a PIN, key or token; refused');
