@@ -48,7 +48,7 @@ export const statusWords: Record<Language, StatusWords> = {
       expired: 'Session expirée\u00a0: ré-authentification complète nécessaire',
     },
     sessionOf: (name, state) =>
-      state === 'active' ? `Session de ${name}`\u00a0: state === 'locked' ? `Session de ${name} verrouillée`\u00a0: `Session de ${name} expirée`,
+      state === 'active' ? `Session de ${name}` : state === 'locked' ? `Session de ${name} verrouillée` : `Session de ${name} expirée`,
     means: { cps: 'carte CPS', desfire: 'badge sans contact', fido2: 'clé de sécurité FIDO2' },
     factors: { possession: 'possession', knowledge: 'code PIN', inherence: 'biométrie' },
     meansWithFactors: (means, factors) => `${means} (${factors})`,
