@@ -21,7 +21,7 @@ import { kmsFor, newMasters, tempRegister } from '../../test/means/desfire/badge
 import type { ClientsJob, ClientsResult } from './control-load-clients.js';
 import { gitCommit, machineInfo } from './machine.js';
 import { Station } from './station.js';
-import { percentile, quantiles, roundDeep, summarize } from './stats.js';
+import { percentile, quantiles, roundDeep, summarize, wholeNumberOption } from './stats.js';
 
 const USAGE = 'usage: control-load.js [--quick] [--duration SECONDS (default 60, quick 10)] [--clients N (default 200)] [--subscribers N (default 20)] [--out FILE]';
 
@@ -45,11 +45,7 @@ function loadArgs(argv: string[]): LoadArgs {
     },
     strict: true,
   });
-  const int = (name: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined) return fallback;
-    if (!/^[0-9]+$/.test(raw) || Number(raw) < min) throw new RangeError(`--${name}: a whole number, at least ${min}`);
-    return Number(raw);
-  };
+  const int = wholeNumberOption;
   const clients = int('clients', values.clients, 200, 1);
   const subscribers = int('subscribers', values.subscribers, 20, 0);
   if (subscribers > clients) throw new RangeError('--subscribers cannot exceed --clients');

@@ -30,7 +30,7 @@ import { kmsFor, newMasters, tempRegister } from '../../test/means/desfire/badge
 import { gitCommit, machineInfo } from './machine.js';
 import { soakVerdict, type SoakSample } from './soak-verdict.js';
 import { Station } from './station.js';
-import { roundDeep, summarize } from './stats.js';
+import { roundDeep, summarize, wholeNumberOption } from './stats.js';
 
 const USAGE = 'usage: soak.js [--quick] [--taps N] [--logins N] [--stations 2|4|6|8] [--samples N] [--out FILE]';
 
@@ -56,14 +56,10 @@ function soakArgs(argv: string[]): SoakArgs {
     },
     strict: true,
   });
-  const int = (name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    if (raw === undefined) return fallback;
-    if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new RangeError(`--${name}: a whole number from ${min} to ${max}\n${USAGE}`);
-    return Number(raw);
-  };
+  const int = wholeNumberOption;
   const quick = values.quick;
   const stations = int('stations', values.stations, 8, 2, 8);
-  if (stations % 2 !== 0) throw new RangeError(`--stations must be even (readers come in pairs)\n${USAGE}`);
+  if (stations % 2 !== 0) throw new RangeError('--stations must be even (readers come in pairs)');
   const logins = int('logins', values.logins, quick ? 50 : 1000, stations);
   return { quick, stations, logins, taps: int('taps', values.taps, quick ? 500 : 10_000, 0), samples: int('samples', values.samples, 100, 10), out: values.out };
 }

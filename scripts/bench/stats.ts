@@ -148,3 +148,10 @@ export function quantiles(samples: readonly number[], points = 101): number[] {
   const sorted = [...samples].sort((x, y) => x - y);
   return Array.from({ length: points }, (_, i) => percentile(sorted, (100 * i) / (points - 1)));
 }
+
+/** A `--name` option's whole-number value (node:util parseArgs gives strings), `fallback` when absent. */
+export function wholeNumberOption(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined) return fallback;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new RangeError(`--${name}: a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`);
+  return Number(raw);
+}
