@@ -1,0 +1,243 @@
+/**
+ * `tessera sso login` end to end: the real binary in a child process with `--browser print`;
+ * the test follows the printed `Open:` line with Chromium (real provider) or fetch (hostile
+ * provider), or plays an attacker. Every exit code: 0, 12, 13, 14, 11, 1.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startTestProvider, TEST_ACCOUNT, type TestProvider } from '../../integrations/sso/client/fixtures/test-provider.js';
+import { startHostileProvider, type HostileProvider } from '../../integrations/sso/client/fixtures/hostile-provider.js';
+import { CHROMIUM_MISSING, launchChromium } from '../../integrations/sso/client/fixtures/openers.js';
+
+const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: Record<string, unknown> | undefined;
+  /** The authorization URL the CLI printed, if any. */
+  opened: string | undefined;
+}
+
+/**
+ * Runs `tessera sso login ...`; `follow` gets the printed authorization URL (exactly one
+ * `Open: ` line is expected) and plays the browser.
+ */
+function ssoLogin(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr'): Promise<Run> {
+  return new Promise((done, fail) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_LANG: lang };
+    delete env['TESSERA_CONFIG'];
+    const child = spawn(process.execPath, [BIN, 'sso', 'login', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let opened: string | undefined;
+    const following: Promise<unknown>[] = [];
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /^Open: (\S+)$/m.exec(stderr);
+      if (m && opened === undefined) {
+        opened = m[1];
+        if (follow && opened) following.push(follow(opened).catch(() => undefined));
+      }
+    });
+    child.once('error', fail);
+    child.once('close', (code) => {
+      void Promise.all(following).then(() => {
+        let json: Record<string, unknown> | undefined;
+        try {
+          json = stdout.trim() ? (JSON.parse(stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>) : undefined;
+        } catch {
+          json = undefined;
+        }
+        done({ code, stdout, stderr, json, opened });
+      });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** No token, and nothing that looks like a JWT, on stdout or stderr. */
+function assertNoTokens(run: Run): void {
+  for (const out of [run.stdout, run.stderr]) {
+    assert.doesNotMatch(out, /eyJ[A-Za-z0-9_-]{10,}\./, 'a JWT was printed');
+    assert.doesNotMatch(out, /"(access_token|id_token|refresh_token|accessToken|idToken)"\s*:/);
+  }
+}
+
+describe('tessera sso login against a real provider, Chromium following the printed URL', { skip: CHROMIUM_MISSING }, () => {
+  let provider: TestProvider;
+  let browser: Browser;
+  const follow = async (url: string): Promise<void> => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(url);
+    } finally {
+      await context.close();
+    }
+  };
+  const base = (): string[] => ['--issuer', provider.issuer, '--client-id', provider.clientId, '--insecure-loopback-issuer', '--browser', 'print', '--timeout', '30'];
+
+  before(async () => {
+    provider = await startTestProvider();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await provider?.close();
+  });
+
+  it('exit 0: ok, claims with sub, idTokenValid; one Open: line; no token printed', async () => {
+    const run = await ssoLogin([...base(), '--scope', 'openid profile', '--acr', 'urn:tessera:acr:2fa', '--json'], follow);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json?.['ok'], true);
+    assert.equal(run.json?.['idTokenValid'], true);
+    const claims = run.json?.['claims'] as Record<string, unknown>;
+    assert.equal(claims['sub'], TEST_ACCOUNT);
+    assert.equal(claims['acr'], 'urn:tessera:acr:2fa');
+    assert.equal(run.json?.['issuer'], provider.issuer);
+    assert.equal(run.json?.['refreshToken'], true);
+    assert.equal(run.stderr.split('\n').filter((l) => l.startsWith('Open: ')).length, 1);
+    const auth = new URL(run.opened ?? '');
+    assert.equal(auth.searchParams.get('scope'), 'openid profile');
+    assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
+    assertNoTokens(run);
+  });
+
+  it('exit 0 without --json: one French line naming the person', async () => {
+    const run = await ssoLogin(base(), follow);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^Connecté au SSO ${provider.issuer} : ${TEST_ACCOUNT} \\(urn:tessera:acr:2fa, hwk\\+pin\\+mfa\\)\\.\\n$`));
+    assertNoTokens(run);
+  });
+
+  it('exit 12: the provider refuses (access_denied), said on stderr', async () => {
+    provider.script.deny = true;
+    try {
+      const run = await ssoLogin([...base(), '--json'], follow);
+      assert.equal(run.code, 12, run.stderr);
+      assert.equal(run.json?.['error'], 'sso_provider_error');
+      assert.match(run.stderr, /Le fournisseur d’identité a refusé la connexion : access_denied \(refusé par le test\)/);
+    } finally {
+      provider.script.deny = false;
+    }
+  });
+
+  it('exit 14: a forged callback (wrong state) and nothing else', async () => {
+    const forge = async (url: string): Promise<void> => {
+      const redirect = new URL(url).searchParams.get('redirect_uri') ?? '';
+      await fetch(`${redirect}?code=forged&state=forged`);
+    };
+    const run = await ssoLogin([...base().slice(0, -1), '2', '--json'], forge);
+    assert.equal(run.code, 14, run.stderr);
+    assert.equal(run.json?.['error'], 'sso_state_mismatch');
+  });
+
+  it('exit 13: nobody signs in before --timeout', async () => {
+    const run = await ssoLogin([...base().slice(0, -1), '1', '--json']);
+    assert.equal(run.code, 13, run.stderr);
+    assert.equal(run.json?.['error'], 'sso_timeout');
+    assert.match(run.stderr, /Connexion non terminée dans le délai imparti/);
+  });
+
+  it('exit 1: the fixed --port is taken (sso_port_in_use), before any URL is printed', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    try {
+      const run = await ssoLogin([...base(), '--port', String((squatter.address() as AddressInfo).port), '--json']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(run.json?.['error'], 'sso_port_in_use');
+      assert.equal(run.opened, undefined);
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
+  });
+});
+
+describe('tessera sso login: validation failures, provider down, configuration and usage', () => {
+  let hostile: HostileProvider;
+  let dir: string;
+  const follow = (url: string): Promise<unknown> => fetch(url).then((r) => r.text());
+  before(async () => {
+    hostile = await startHostileProvider();
+    dir = mkdtempSync(join(tmpdir(), 'tessera-sso-cli-'));
+  });
+  after(async () => {
+    await hostile?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exit 14: an ID token signed by a key the provider does not publish (English on request)', async () => {
+    hostile.script.tamper = 'bad_signature';
+    try {
+      const run = await ssoLogin(['--issuer', hostile.issuer, '--client-id', hostile.clientId, '--insecure-loopback-issuer', '--browser', 'print', '--timeout', '10', '--json'], follow, 'en');
+      assert.equal(run.code, 14, run.stderr);
+      assert.equal(run.json?.['error'], 'sso_id_token_invalid');
+      assert.equal(run.json?.['reason'], 'signature');
+      assert.match(run.stderr, /Invalid ID token \(signature\): sign-in refused\./);
+      assertNoTokens(run);
+    } finally {
+      hostile.script.tamper = 'none';
+    }
+  });
+
+  it('exit 14: an ID token carrying another nonce; issuer and client from the configuration file', async () => {
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ sso: { issuerUrl: hostile.issuer, clientId: hostile.clientId, scopes: ['openid'] } }), { mode: 0o600 });
+    hostile.script.tamper = 'wrong_nonce';
+    try {
+      const run = await ssoLogin(['--config', config, '--insecure-loopback-issuer', '--browser', 'print', '--timeout', '10', '--json'], follow);
+      assert.equal(run.code, 14, run.stderr);
+      assert.equal(run.json?.['reason'], 'nonce');
+    } finally {
+      hostile.script.tamper = 'none';
+    }
+  });
+
+  it('exit 12: nothing listens at the issuer (sso_provider_unreachable)', async () => {
+    const run = await ssoLogin(['--issuer', `http://127.0.0.1:${await freePort()}`, '--client-id', 'c', '--insecure-loopback-issuer', '--browser', 'print', '--json']);
+    assert.equal(run.code, 12, run.stderr);
+    assert.equal(run.json?.['error'], 'sso_provider_unreachable');
+    assert.match(run.stderr, /Fournisseur d’identité injoignable/);
+  });
+
+  it('exit 1: an http issuer without the explicit option; usage errors', async () => {
+    const insecure = await ssoLogin(['--issuer', hostile.issuer, '--client-id', 'c', '--browser', 'print', '--json']);
+    assert.equal(insecure.code, 1);
+    assert.equal(insecure.json?.['error'], 'sso_config_invalid');
+    const noIssuer = await ssoLogin(['--client-id', 'c', '--json']);
+    assert.equal(noIssuer.code, 1);
+    assert.equal(noIssuer.json?.['error'], 'usage');
+    const badBrowser = await ssoLogin(['--issuer', 'https://idp.example', '--client-id', 'c', '--browser', 'lynx']);
+    assert.equal(badBrowser.code, 1);
+    assert.match(badBrowser.stderr, /--browser must be system or print/);
+    const badPort = await ssoLogin(['--issuer', 'https://idp.example', '--client-id', 'c', '--port', '80']);
+    assert.equal(badPort.code, 1);
+    assert.match(badPort.stderr, /--port must be an integer from 1024 to 65535/);
+  });
+
+  it('exit 11: an invalid configuration file names the field', async () => {
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ sso: { issuerUrl: 'ftp://idp.example', clientId: 'c' } }), { mode: 0o600 });
+    const run = await ssoLogin(['--config', config, '--json']);
+    assert.equal(run.code, 11, run.stderr);
+    assert.match(run.stderr, /sso\.issuerUrl/);
+  });
+});
