@@ -1,0 +1,155 @@
+/**
+ * Long fuzzing runs, outside `npm test`:
+ *
+ *   npm run build && node build/scripts/fuzz/run.js --minutes 30 [--target ctap2-cbor]... [--seed N]
+ *   node build/scripts/fuzz/run.js --export-seeds     (writes each target's built seeds to the corpus)
+ *
+ * Round-robin over the targets (test/fuzz/targets), each round a fresh seed and a batch of
+ * executions, until the time is up. Records executions per target and every finding (seed,
+ * replay path, input in hex, error) to `fuzz-results/<start time>.json`, and each failing input
+ * to `fuzz-results/findings/<target>/finding-<sha>.hex`, ready to be moved to
+ * `test/fuzz/corpus/<target>/` with its fix.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CORPUS_DIR, PER_RUN_TIMEOUT_MS, writeCorpusFile, type FuzzTarget } from '../../test/fuzz/harness.js';
+import { ALL_TARGETS } from '../../test/fuzz/targets/index.js';
+import { fromHex, hex } from '../../src/main/protocols/iso7816/index.js';
+import { repoRoot } from '../../test/packaging/repo-root.js';
+import type { BatchRequest, BatchResult } from './worker.js';
+
+interface Finding {
+  readonly target: string;
+  readonly seed: number;
+  readonly path: string | undefined;
+  readonly inputHex: string;
+  readonly error: string;
+  readonly file: string;
+}
+
+interface TargetStats {
+  executions: number;
+  rounds: number;
+  ms: number;
+  findings: number;
+}
+
+const BATCH_RUNS = 2000;
+const BATCH_TIME_MS = 20_000;
+/** Beyond the batch's own time limit: a batch still running is stuck in synchronous code. */
+const HANG_GRACE_MS = PER_RUN_TIMEOUT_MS + 15_000;
+const MAX_MIRRORED_INPUT = 64 * 1024;
+
+/** Runs one batch in a worker; a worker that outlives its time is terminated and reported as a hang with the input it was running. */
+function runBatch(target: string, seed: number, timeLimitMs: number): Promise<BatchResult> {
+  const current = new SharedArrayBuffer(4 + MAX_MIRRORED_INPUT);
+  const req: BatchRequest = { target, seed, numRuns: BATCH_RUNS, timeLimitMs, current };
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: req });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const n = Atomics.load(new Int32Array(current, 0, 1), 0);
+      const input = Buffer.from(new Uint8Array(current, 4, n));
+      void worker.terminate();
+      resolve({ executions: 0, failed: true, seed, path: undefined, inputHex: hex(input), error: `hang: no answer within ${timeLimitMs + HANG_GRACE_MS} ms (synchronous loop?)` });
+    }, timeLimitMs + HANG_GRACE_MS);
+    worker.once('message', (m: { ok: true; result: BatchResult } | { ok: false; error: string }) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      if (m.ok) resolve(m.result);
+      else reject(new Error(m.error));
+    });
+    worker.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+async function exportSeeds(targets: readonly FuzzTarget[]): Promise<void> {
+  for (const t of targets) {
+    const seeds = t.seeds ? await t.seeds() : [];
+    for (const s of seeds) {
+      const file = writeCorpusFile(CORPUS_DIR, t.name, s, `representative seed of ${t.name}`, 'seed');
+      console.log(path.relative(repoRoot, file));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: 'string', default: '5' },
+      target: { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      out: { type: 'string', default: path.join(repoRoot, 'fuzz-results') },
+      'export-seeds': { type: 'boolean', default: false },
+    },
+  });
+  const targets = values.target?.length ? ALL_TARGETS.filter((t) => values.target?.includes(t.name)) : ALL_TARGETS;
+  if (targets.length === 0) throw new Error(`no such target; known: ${ALL_TARGETS.map((t) => t.name).join(', ')}`);
+  if (values['export-seeds']) return exportSeeds(targets);
+
+  const minutes = Number(values.minutes);
+  if (!Number.isFinite(minutes) || minutes <= 0) throw new Error('--minutes: a positive number');
+  const started = new Date();
+  const deadline = Date.now() + minutes * 60_000;
+  const out = values.out;
+  mkdirSync(out, { recursive: true });
+  const stats = new Map<string, TargetStats>(targets.map((t) => [t.name, { executions: 0, rounds: 0, ms: 0, findings: 0 }]));
+  const findings: Finding[] = [];
+  let seed = values.seed !== undefined ? Number(values.seed) : (Date.now() & 0x7fffffff);
+  const resultFile = path.join(out, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+
+  const save = (finished: boolean): void => {
+    const perTarget = Object.fromEntries(stats);
+    const total = [...stats.values()].reduce((s, x) => s + x.executions, 0);
+    const report = {
+      startedAt: started.toISOString(),
+      finishedAt: finished ? new Date().toISOString() : undefined,
+      minutesRequested: minutes,
+      machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpu: cpus()[0]?.model, memoryBytes: totalmem() },
+      totalExecutions: total,
+      targets: perTarget,
+      findings,
+    };
+    writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
+  };
+
+  while (Date.now() < deadline) {
+    for (const target of targets) {
+      if (Date.now() >= deadline) break;
+      const s = stats.get(target.name);
+      if (!s) continue;
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const t0 = Date.now();
+      const r = await runBatch(target.name, seed, Math.min(BATCH_TIME_MS, Math.max(1000, deadline - Date.now())));
+      s.executions += r.executions;
+      s.rounds += 1;
+      s.ms += Date.now() - t0;
+      if (r.failed) {
+        const input = fromHex(r.inputHex ?? '');
+        const error = r.error ?? 'failed';
+        const file = writeCorpusFile(path.join(out, 'findings'), target.name, input, `seed ${r.seed} path ${r.path ?? '-'}: ${error.slice(0, 200)}`);
+        s.findings += 1;
+        findings.push({ target: target.name, seed: r.seed, path: r.path, inputHex: hex(input), error, file: path.relative(repoRoot, file) });
+        console.log(`FINDING ${target.name} seed=${r.seed}: ${error.split('\n')[0] ?? ''}`);
+      }
+    }
+    save(false);
+    const total = [...stats.values()].reduce((a, x) => a + x.executions, 0);
+    console.log(`${new Date().toISOString()} ${total} executions, ${findings.length} findings`);
+  }
+  save(true);
+  console.log(`results: ${path.relative(repoRoot, resultFile)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(2);
+  },
+);
