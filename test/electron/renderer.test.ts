@@ -143,9 +143,9 @@ async function isFocused(page: Page, selector: ReturnType<Page['locator']>): Pro
   return selector.evaluate((el) => el.ownerDocument.activeElement === el);
 }
 
-test('in a plain browser the window says the agent is not connected, in French', { skip }, async () => {
+test('with neither the preload nor the web shell behind the page, the window says it cannot read the agent, in French', { skip }, async () => {
   const { page, context, violations, errors } = await open('fr-FR');
-  await page.getByText('Agent non connecté').waitFor();
+  await page.getByRole('alert').getByText('Impossible de lire l’état de l’agent.').waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Tessera');
   assert.equal(await page.getByRole('main').count(), 1);
@@ -410,8 +410,8 @@ test('answers and pushes that break the contract are never displayed', { skip },
 });
 
 test('the CSP blocks inline scripts and foreign resources', { skip }, async () => {
-  const { page, context, violations } = await open('fr-FR');
-  await page.getByText('Agent non connecté').waitFor();
+  const { page, context, violations } = await open('fr-FR', bridge(signedOut));
+  await page.getByText('Aucune session ouverte').waitFor();
   // 192.0.2.1 is TEST-NET-1 (RFC 5737): the CSP refuses it before any request is made.
   const ran = await page.evaluate<boolean>(`(async () => {
     const s = document.createElement('script');
