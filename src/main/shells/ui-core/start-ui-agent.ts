@@ -7,11 +7,31 @@ import { startAgentRuntime, type AgentRuntime, type AgentRuntimeOptions } from '
 import type { EngineAgentRecord } from '../agent/engine-agent.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { IpcErrorCode, err, ok } from '../../../shared/result.js';
+import type { SsoView } from '../../../shared/status-view.js';
 import { fidoPinLength, PinBroker } from './pin-broker.js';
 import { UiCore, type UiCoreOptions } from './ui-core.js';
 
 /** The PIN pad's "reader" for the key's PIN: the name the agent reports a failed fallback under. */
 const FIDO_PROMPT = 'fido2';
+
+/**
+ * Web SSO as the status shows it when a provider is configured: nobody holds SSO tokens through
+ * this shell yet (`signed-out`), or the provider is unreachable (`error`, with the probe's code).
+ */
+function ssoOf(issuerUrl: string | undefined, runtime: AgentRuntime): Pick<UiCoreOptions, 'sso'> {
+  const probe = runtime.probe;
+  if (issuerUrl === undefined || !probe) return {};
+  const provider = new URL(issuerUrl).host;
+  return {
+    sso: {
+      current: (): SsoView => {
+        if (probe.state() !== 'down') return { state: 'signed-out', provider };
+        const code = runtime.degraded().find((r) => r.code === 'idp_unreachable' || r.code === 'network_down')?.code ?? 'idp_unreachable';
+        return { state: 'error', provider, code };
+      },
+    },
+  };
+}
 
 export interface UiAgentOptions extends Omit<AgentRuntimeOptions, 'pinPad' | 'monitor'> {
   readonly monitor?: ReaderMonitor;
@@ -64,7 +84,7 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
       .finally(() => pins.clearTouch());
     return ok(null);
   };
-  const started = new UiCore({ ...ui, runtime, pins, monitor, ...(fido ? { securityKey } : {}) });
+  const started = new UiCore({ ...ui, runtime, pins, monitor, ...(fido ? { securityKey } : {}), ...ssoOf(opts.config.sso.issuerUrl, runtime) });
   to.core = started;
   for (const r of early.splice(0)) started.record(r);
   let stopping: Promise<void> | undefined;

@@ -48,7 +48,7 @@ export interface UiCoreExtras {
   readonly enrol?: (request: EnrolRequest, progress: (p: EnrolProgress) => void) => Promise<Result<EnrolStarted>>;
   readonly cancelEnrol?: (enrolmentId: string) => Result<null>;
   /** The web SSO state, when a provider is configured. */
-  readonly sso?: { current(): SsoView | null; onChange(listener: () => void): () => void };
+  readonly sso?: { current(): SsoView | null; onChange?(listener: () => void): () => void };
 }
 
 export interface UiCoreOptions extends UiCoreExtras {
@@ -106,7 +106,7 @@ export class UiCore implements TesseraHost {
       opts.monitor.on((e) => this.onReaderEvent(e)),
       opts.pins.onPrompt(() => this.refresh()),
     );
-    if (opts.sso) this.offs.push(opts.sso.onChange(() => this.refresh()));
+    if (opts.sso?.onChange) this.offs.push(opts.sso.onChange(() => this.refresh()));
     this.timer = setInterval(() => this.refresh(), opts.refreshMs ?? 1000);
     this.timer.unref();
   }

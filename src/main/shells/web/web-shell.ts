@@ -168,6 +168,12 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     if (!hasCookie(req)) return refuse(res, 403, 'Forbidden: open the address the shell printed');
     if (url.pathname.startsWith('/simulator/') && !opts.simulator) return refuse(res, 404, 'Not found');
     const file = await resolveStaticFile(opts.root, url.pathname);
+    if (!file && url.pathname === '/favicon.ico') {
+      // Browsers ask for it on their own; the build has none: nothing, rather than an error.
+      res.writeHead(204, securityHeaders());
+      res.end();
+      return;
+    }
     if (!file) return refuse(res, 404, 'Not found');
     res.writeHead(200, { ...securityHeaders(), 'Content-Type': file.contentType, 'Content-Length': String(file.size) });
     if (req.method === 'HEAD') {

@@ -1,0 +1,190 @@
+/**
+ * End to end in Debian Chromium (playwright-core), through the web shell and the real core:
+ * the simulator panel inserts the CPS card → the PIN pad shows the holder → the PIN typed on
+ * the keyboard → the status shows the person and the time left → lock → badge tap → unlocked →
+ * locked again, card pulled, "I forgot my card" → the key's PIN → unlocked with the key →
+ * network cut → degraded mode shown (identity provider unreachable) → restored.
+ * Refused: no token, a wrong Host, a page of another origin opening the socket.
+ *
+ * Screenshots go to a temporary folder (TESSERA_E2E_SHOTS keeps them where you say).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { listAuditFiles } from '../../../src/main/integrations/audit/index.js';
+import { DEMO_CARD_PIN, DEMO_KEY_PIN, openDemoWorld, type DemoWorld } from './demo-world.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const renderer = resolve(import.meta.dirname, '../../../renderer');
+const skip = !existsSync(CHROMIUM) ? 'no /usr/bin/chromium' : !existsSync(join(renderer, 'simulator', 'index.html')) ? 'renderer not built (npm run build)' : false;
+
+describe('UI end to end in Chromium through the web shell', { skip }, () => {
+  let world: DemoWorld;
+  let browser: Browser;
+  let context: BrowserContext;
+  let app: Page;
+  let panel: Page;
+  let shots: string;
+  let keepShots = false;
+  let foreign: Server;
+  const consoleErrors: string[] = [];
+  let n = 0;
+
+  const shot = async (name: string): Promise<void> => {
+    n += 1;
+    await app.screenshot({ path: join(shots, `${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+  };
+  const act = async (label: RegExp): Promise<void> => {
+    const button = panel.getByRole('button', { name: label });
+    await button.waitFor({ state: 'visible' });
+    await panel.waitForFunction((el) => !(el as unknown as { disabled: boolean }).disabled, await button.elementHandle(), { timeout: 15_000 });
+    await button.click();
+    await panel.locator('#panel-status').filter({ hasText: /Fait\.|Done\./ }).waitFor({ timeout: 20_000 });
+  };
+  const sessionState = (state: string) => app.locator(`.session.session-${state}`).waitFor({ timeout: 20_000 });
+  const auditLines = async (): Promise<{ decision: string; event: string; means: string | null; details?: { fallback?: boolean } }[]> =>
+    (await listAuditFiles(world.auditDir)).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { decision: string; event: string; means: string | null }));
+
+  before(async () => {
+    const keep = process.env['TESSERA_E2E_SHOTS'];
+    keepShots = keep !== undefined && keep !== '';
+    shots = keepShots ? keep! : mkdtempSync(join(tmpdir(), 'tessera-e2e-shots-'));
+    mkdirSync(shots, { recursive: true });
+    world = await openDemoWorld({ rendererRoot: renderer });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 900, height: 900 } });
+    app = await context.newPage();
+    app.on('console', (m) => {
+      // The app's index.html repeats the CSP in a meta element, where Chromium ignores (and
+      // reports) frame-ancestors; the web shell sends the whole policy as a header.
+      if (m.type() === 'error' && !/'frame-ancestors' is ignored when delivered via a <meta> element/.test(m.text())) consoleErrors.push(m.text());
+    });
+    app.on('response', (r) => {
+      if (r.status() >= 400 && r.url().startsWith(world.shell.origin)) consoleErrors.push(`${r.status()} ${r.url()}`);
+    });
+    panel = await context.newPage();
+    foreign = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>autre page</title>'));
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+    await new Promise<void>((r) => (foreign ? foreign.close(() => r()) : r()));
+    if (!keepShots && shots) rmSync(shots, { recursive: true, force: true });
+  });
+
+  it('refused: no token, a wrong Host, a page of another origin opening the bridge socket', async () => {
+    const stranger = await browser.newContext();
+    try {
+      const page = await stranger.newPage();
+      const noToken = await page.goto(`${world.shell.origin}/`);
+      assert.equal(noToken?.status(), 403);
+      const wrongHost = await page.goto(world.shell.url.replace('127.0.0.1', 'localhost'));
+      assert.equal(wrongHost?.status(), 421);
+    } finally {
+      await stranger.close();
+    }
+    // Same browser, cookie present (cookies ignore ports): only the Origin check stops it.
+    await app.goto(world.shell.url);
+    const page = await context.newPage();
+    try {
+      const address = foreign.address();
+      assert.ok(address && typeof address === 'object');
+      await page.goto(`http://127.0.0.1:${address.port}/`);
+      const outcome = await page.evaluate(
+        (url) =>
+          new Promise<string>((done) => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => done('open');
+            ws.onerror = () => done('refused');
+            setTimeout(() => done('timeout'), 5000);
+          }),
+        `ws://127.0.0.1:${world.shell.port}/bridge`,
+      );
+      assert.equal(outcome, 'refused');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the app opens with no session and no bridge of Electron; the panel shows the simulated devices', async () => {
+    await sessionState('none');
+    assert.equal(await app.evaluate(() => typeof (globalThis as { tessera?: unknown }).tessera), 'undefined');
+    assert.equal(new URL(app.url()).search, '', 'the token left the address bar');
+    await panel.goto(world.shell.simulatorUrl ?? '');
+    await panel.getByRole('button', { name: /Insérer la carte/ }).waitFor();
+    await panel.screenshot({ path: join(shots, '00-simulator.png'), fullPage: true });
+    await shot('no-session');
+  });
+
+  it('card in → PIN pad with the holder and tries left', async () => {
+    await act(/Insérer la carte/);
+    await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
+    assert.match(await app.locator('.pin-holder').innerText(), /JEAN MARTIN/);
+    assert.match(await app.locator('.pin-tries').innerText(), /3/);
+    await shot('pin-pad');
+  });
+
+  it('the PIN typed on the keyboard → active session with the person and the time left', async () => {
+    await app.locator('#pin-input').focus();
+    await app.keyboard.type(DEMO_CARD_PIN);
+    await shot('pin-typed');
+    await app.keyboard.press('Enter');
+    await sessionState('active');
+    const facts = await app.locator('.facts').innerText();
+    assert.match(facts, /JEAN MARTIN/);
+    assert.match(facts, /10001234567/);
+    const time = app.locator('.time-left time');
+    const end = Date.parse((await time.getAttribute('datetime')) ?? '');
+    assert.ok(end - Date.now() > 55 * 60_000, 'about an hour left');
+    assert.ok((await time.innerText()).trim().length > 0);
+    await shot('active');
+  });
+
+  it('lock → locked; badge tap → unlocked inside the window', async () => {
+    await app.getByRole('button', { name: 'Verrouiller' }).click();
+    await sessionState('locked');
+    await shot('locked');
+    await act(/Présenter le badge/);
+    await sessionState('active');
+    assert.ok((await auditLines()).some((l) => l.decision === 'unlock' && l.means === 'desfire'), 'the badge unlock is on the audit trail');
+    await shot('badge-unlocked');
+  });
+
+  it('forgotten card: locked, card pulled, security key with its PIN → unlocked as the fallback', async () => {
+    await app.getByRole('button', { name: 'Verrouiller' }).click();
+    await sessionState('locked');
+    await act(/Retirer la carte/);
+    await app.getByRole('button', { name: /utiliser une clé de sécurité/ }).click();
+    await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
+    assert.match(await app.locator('.pin-holder').innerText(), /JEAN MARTIN/);
+    await shot('key-pin-pad');
+    await app.locator('#pin-input').focus();
+    await app.keyboard.type(DEMO_KEY_PIN);
+    await app.keyboard.press('Enter');
+    await sessionState('active');
+    assert.ok((await auditLines()).some((l) => l.event === 'fallback_used' && l.means === 'fido2'), 'the fallback is on the audit trail');
+    await shot('key-unlocked');
+  });
+
+  it('network cut → degraded mode shown (identity provider unreachable); restored → gone', async () => {
+    await act(/Couper le réseau/);
+    const warning = app.locator('.panel-warning');
+    await warning.waitFor({ timeout: 20_000 });
+    assert.match(await warning.innerText(), /dégradé/i);
+    await shot('degraded');
+    await act(/Rétablir le réseau/);
+    await warning.waitFor({ state: 'detached', timeout: 20_000 });
+    await shot('restored');
+  });
+
+  it('no Content-Security-Policy violation and no console error on the way', () => {
+    assert.deepEqual(consoleErrors, [], consoleErrors.join('\n'));
+  });
+});
