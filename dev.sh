@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tessera developer entry point. Sets up whatever is missing, then runs what you asked for.
 #
-#   ./dev.sh demo     the headless agent with simulated readers and cards (real pcscd)
+#   ./dev.sh demo     the UI and a simulator panel on 127.0.0.1 (simulated readers, card, badge, key, provider)
+#   ./dev.sh demo-cli the scripted terminal demo (headless agent, simulated card, real pcscd)
 #   ./dev.sh test     the whole test suite (lint, type check, unit, integration)
 #   ./dev.sh bench    the benchmarks (JSON in bench-results/)
 #   ./dev.sh setup    only install system and npm dependencies
@@ -68,7 +69,9 @@ cmd=${1:-help}
 case "$cmd" in
   setup) setup ;;
   test) setup; npm test ;;
-  demo) setup; npm run build --silent; exec ./scripts/testnet.sh node --enable-source-maps build/scripts/demo.js ;;
+  # Host network: the browser must reach the web shell (testnet.sh would hide it in a namespace).
+  demo) setup; npm run build --silent; exec node --enable-source-maps build/scripts/demo-web.js ;;
+  demo-cli) setup; npm run build --silent; exec ./scripts/testnet.sh node --enable-source-maps build/scripts/demo.js ;;
   bench) setup; npm run build --silent; exec ./scripts/testnet.sh ./scripts/bench/all.sh ;;
   *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [ "$cmd" = help ] || exit 2 ;;
 esac
