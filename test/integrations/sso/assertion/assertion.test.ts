@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, decodeProtectedHeader } from 'jose';
@@ -18,6 +19,7 @@ import {
   amrFor,
   loadOrCreateWorkstationKey,
   sessionSourceFromEngine,
+  startAgentAssertion,
   type AssertionSession,
   type ProofClaims,
   type WorkstationKey,
@@ -194,5 +196,45 @@ describe('assertion endpoint', () => {
       AssertionServer.start({ key, source: { status: () => undefined }, providers: [ISSUER], workstation: 'x', port: server.port }),
       (e: unknown) => e instanceof SsoError && e.code === 'sso_port_in_use',
     );
+  });
+});
+
+describe('startAgentAssertion (what the runtime wires)', () => {
+  it('serves proofs of the engine and posts a signed logout notice after a recorded sign-out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-agent-assert-'));
+    const received: Array<{ path: string; type: string | undefined; body: string }> = [];
+    const provider = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', type: req.headers['content-type'], body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    const engine = new RecordedSessionEngine(new SessionEngine({ registry: new StaticMeansRegistry(), config: { workstation: 'poste-9' } }), async () => undefined);
+    const logouts: string[] = [];
+    const a = await startAgentAssertion(engine, 'poste-9', { keyDir: join(dir, 'k'), port: 0, providers: [issuer], onLogout: (p, o) => logouts.push(`${p}:${o[0]?.status ?? 'x'}`) });
+    try {
+      await engine.authenticate(cpsEvent(ALICE, 'cd'.repeat(32)));
+      const res = await get(a.server.port, `/tessera/assert?${new URLSearchParams({ nonce: 'm'.repeat(43), iss: issuer, return_to: `${issuer}/i/1` }).toString()}`);
+      assert.ok(new URL(res.location ?? '').searchParams.get('proof'));
+      await engine.signOut();
+      for (let i = 0; i < 100 && logouts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(logouts, ['rpps:10001234567:204']);
+      assert.equal(received[0]?.path, '/tessera/agent-logout');
+      assert.equal(received[0]?.type, 'application/jwt');
+      const notice = received[0]?.body ?? '';
+      assert.equal(decodeProtectedHeader(notice).typ, 'tessera-logout+jwt');
+      const claims = JSON.parse(Buffer.from((await compactVerify(notice, a.key.publicKey)).payload).toString('utf8')) as { sub: string; aud: string; reason: string };
+      assert.deepEqual([claims.sub, claims.aud, claims.reason], ['rpps:10001234567', issuer, 'sign_out']);
+    } finally {
+      await a.stop();
+      engine.dispose();
+      await new Promise<void>((r) => provider.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

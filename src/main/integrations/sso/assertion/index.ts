@@ -5,3 +5,4 @@ export * from './session-source.js';
 export * from './sign.js';
 export * from './assertion-server.js';
 export * from './logout-notifier.js';
+export * from './agent-assertion.js';
