@@ -47,7 +47,7 @@ export function formatTick(v: number): string {
   if (a >= 1e4) return `${(v / 1e3).toPrecision(3).replace(/\.?0+$/, '')}k`;
   if (a >= 100) return v.toFixed(0);
   if (a >= 1) return v.toPrecision(3).replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1');
-  return v.toPrecision(2);
+  return Number(v.toPrecision(2)).toString();
 }
 
 /** About `count` round ticks, the first at or below `lo`, the last at or above `hi`. */
@@ -81,7 +81,7 @@ function frame(title: string, xLabel: string, yLabel: string, body: string[]): s
     `<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     ...body,
-    `<text x="${M.left + (W - M.left - M.right) / 2}" y="${H - 42}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text x="${M.left + (W - M.left - M.right) / 2}" y="${H - 48}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
     `<text x="16" y="${M.top + (H - M.top - M.bottom) / 2}" text-anchor="middle" transform="rotate(-90 16 ${M.top + (H - M.top - M.bottom) / 2})">${escapeXml(yLabel)}</text>`,
     '</svg>',
     '',
