@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { startTestProvider, TEST_ACCOUNT, type TestProvider } from '../../integrations/sso/client/fixtures/test-provider.js';
+import { TEST_ACCOUNT } from '../../integrations/sso/client/fixtures/test-provider.js';
 import { startHostileProvider, type HostileProvider } from '../../integrations/sso/client/fixtures/hostile-provider.js';
-import { CHROMIUM_MISSING, launchChromium } from '../../integrations/sso/client/fixtures/openers.js';
+import { CHROMIUM_MISSING } from '../../integrations/sso/client/fixtures/openers.js';
+import { freePort, useProviderAndChromium } from '../../integrations/sso/client/fixtures/helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
 
@@ -63,16 +63,6 @@ function ssoLogin(args: string[], follow?: (url: string) => Promise<unknown>, la
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** No token, and nothing that looks like a JWT, on stdout or stderr. */
 function assertNoTokens(run: Run): void {
   for (const out of [run.stdout, run.stderr]) {
@@ -82,10 +72,9 @@ function assertNoTokens(run: Run): void {
 }
 
 describe('tessera sso login against a real provider, Chromium following the printed URL', { skip: CHROMIUM_MISSING }, () => {
-  let provider: TestProvider;
-  let browser: Browser;
+  const bed = useProviderAndChromium();
   const follow = async (url: string): Promise<void> => {
-    const context = await browser.newContext();
+    const context = await bed.browser.newContext();
     try {
       const page = await context.newPage();
       await page.goto(url);
@@ -93,16 +82,7 @@ describe('tessera sso login against a real provider, Chromium following the prin
       await context.close();
     }
   };
-  const base = (): string[] => ['--issuer', provider.issuer, '--client-id', provider.clientId, '--insecure-loopback-issuer', '--browser', 'print', '--timeout', '30'];
-
-  before(async () => {
-    provider = await startTestProvider();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await provider?.close();
-  });
+  const base = (): string[] => ['--issuer', bed.provider.issuer, '--client-id', bed.provider.clientId, '--insecure-loopback-issuer', '--browser', 'print', '--timeout', '30'];
 
   it('exit 0: ok, claims with sub, idTokenValid; one Open: line; no token printed', async () => {
     const run = await ssoLogin([...base(), '--scope', 'openid profile', '--acr', 'urn:tessera:acr:2fa', '--json'], follow);
@@ -112,7 +92,7 @@ describe('tessera sso login against a real provider, Chromium following the prin
     const claims = run.json?.['claims'] as Record<string, unknown>;
     assert.equal(claims['sub'], TEST_ACCOUNT);
     assert.equal(claims['acr'], 'urn:tessera:acr:2fa');
-    assert.equal(run.json?.['issuer'], provider.issuer);
+    assert.equal(run.json?.['issuer'], bed.provider.issuer);
     assert.equal(run.json?.['refreshToken'], true);
     assert.equal(run.stderr.split('\n').filter((l) => l.startsWith('Open: ')).length, 1);
     const auth = new URL(run.opened ?? '');
@@ -124,19 +104,19 @@ describe('tessera sso login against a real provider, Chromium following the prin
   it('exit 0 without --json: one French line naming the person', async () => {
     const run = await ssoLogin(base(), follow);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`^Connecté au SSO ${provider.issuer} : ${TEST_ACCOUNT} \\(urn:tessera:acr:2fa, hwk\\+pin\\+mfa\\)\\.\\n$`));
+    assert.match(run.stdout, new RegExp(`^Connecté au SSO ${bed.provider.issuer} : ${TEST_ACCOUNT} \\(urn:tessera:acr:2fa, hwk\\+pin\\+mfa\\)\\.\\n$`));
     assertNoTokens(run);
   });
 
   it('exit 12: the provider refuses (access_denied), said on stderr', async () => {
-    provider.script.deny = true;
+    bed.provider.script.deny = true;
     try {
       const run = await ssoLogin([...base(), '--json'], follow);
       assert.equal(run.code, 12, run.stderr);
       assert.equal(run.json?.['error'], 'sso_provider_error');
       assert.match(run.stderr, /Le fournisseur d’identité a refusé la connexion : access_denied \(refusé par le test\)/);
     } finally {
-      provider.script.deny = false;
+      bed.provider.script.deny = false;
     }
   });
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { CALLBACK_PAGE_CSP, LoopbackListener, SsoError } from '../../../../src/main/integrations/sso/client/index.js';
+import { rejectsWith } from './fixtures/helpers.js';
 
 interface Answer {
   status: number;
@@ -26,17 +27,6 @@ function send(port: number, path: string, opts: { host?: string; method?: string
     req.on('error', reject);
     req.end();
   });
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<SsoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SsoError, `expected SsoError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 describe('LoopbackListener', () => {

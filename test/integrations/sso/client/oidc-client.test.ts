@@ -4,58 +4,27 @@
  * replayed code, fixed port and port conflict; against nothing (provider down) and a provider
  * that accepts and never answers (slow).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { OidcClient, SsoError, type OidcClientOptions } from '../../../../src/main/integrations/sso/client/index.js';
-import { startTestProvider, TEST_ACCOUNT, TEST_ACR, type TestProvider } from './fixtures/test-provider.js';
-import { CHROMIUM_MISSING, chromiumOpener, craftedCallbackOpener, launchChromium } from './fixtures/openers.js';
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<SsoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof SsoError, `expected SsoError ${code}, got ${e instanceof Error ? e.stack : String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { OidcClient, type OidcClientOptions } from '../../../../src/main/integrations/sso/client/index.js';
+import { startTestProvider, TEST_ACCOUNT, TEST_ACR } from './fixtures/test-provider.js';
+import { CHROMIUM_MISSING, chromiumOpener, craftedCallbackOpener } from './fixtures/openers.js';
+import { freePort, rejectsWith, useProviderAndChromium } from './fixtures/helpers.js';
 
 describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MISSING }, () => {
-  let provider: TestProvider;
-  let browser: Browser;
-  const options = (extra: Partial<OidcClientOptions> = {}): OidcClientOptions => ({ issuer: provider.issuer, clientId: provider.clientId, scopes: ['openid', 'profile'], insecureLoopbackIssuer: true, requestTimeoutMs: 5000, ...extra });
-
-  before(async () => {
-    provider = await startTestProvider();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await provider?.close();
-  });
+  const bed = useProviderAndChromium();
+  const options = (extra: Partial<OidcClientOptions> = {}): OidcClientOptions => ({ issuer: bed.provider.issuer, clientId: bed.provider.clientId, scopes: ['openid', 'profile'], insecureLoopbackIssuer: true, requestTimeoutMs: 5000, ...extra });
 
   it('signs in: code + PKCE S256 through the loopback, ID token validated, claims with sub, acr and amr; refresh; logout URL', async () => {
     const client = await OidcClient.discover(options({ acrValues: [TEST_ACR[0] ?? ''], requiredAmr: ['hwk', 'pin'] }));
-    assert.equal(client.issuer, provider.issuer);
-    const opener = await chromiumOpener(browser);
+    assert.equal(client.issuer, bed.provider.issuer);
+    const opener = await chromiumOpener(bed.browser);
     try {
       const { tokens, claims, redirectUri } = await client.signIn({ opener, timeoutMs: 20_000 });
       assert.equal(claims.sub, TEST_ACCOUNT);
-      assert.equal(claims.iss, provider.issuer);
-      assert.equal(claims.aud, provider.clientId);
+      assert.equal(claims.iss, bed.provider.issuer);
+      assert.equal(claims.aud, bed.provider.clientId);
       assert.equal(claims.acr, TEST_ACR[0]);
       assert.deepEqual(claims.amr, ['hwk', 'pin', 'mfa']);
       assert.equal(claims['name'], 'Marie Curie');
@@ -89,10 +58,10 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
       await rejectsWith(client.refresh('not-a-refresh-token'), 'sso_provider_error');
 
       const logout = client.logoutUrl(tokens.idToken ?? '', { postLogoutRedirectUri: 'http://127.0.0.1/logged-out' });
-      assert.equal(logout.origin, provider.issuer);
+      assert.equal(logout.origin, bed.provider.issuer);
       assert.equal(logout.searchParams.get('id_token_hint'), tokens.idToken);
-      assert.equal(logout.searchParams.get('client_id'), provider.clientId);
-      const page = await (await browser.newContext()).newPage();
+      assert.equal(logout.searchParams.get('client_id'), bed.provider.clientId);
+      const page = await (await bed.browser.newContext()).newPage();
       const res = await page.goto(logout.href);
       assert.equal(res?.status(), 200, 'the provider accepts the end-session request');
     } finally {
@@ -102,8 +71,8 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
 
   it('a second sign-in uses a fresh state, nonce and verifier, and answers in English when asked', async () => {
     const client = await OidcClient.discover(options());
-    const first = await chromiumOpener(browser);
-    const second = await chromiumOpener(browser, 'en-US');
+    const first = await chromiumOpener(bed.browser);
+    const second = await chromiumOpener(bed.browser, 'en-US');
     try {
       await client.signIn({ opener: first, timeoutMs: 20_000 });
       await client.signIn({ opener: second, timeoutMs: 20_000, lang: 'en' });
@@ -118,18 +87,18 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
   });
 
   it('refuses an ID token whose acr is not one of the requested acr_values, or that lacks a required amr', async () => {
-    provider.script.acr = TEST_ACR[1] ?? '';
-    const opener = await chromiumOpener(browser);
+    bed.provider.script.acr = TEST_ACR[1] ?? '';
+    const opener = await chromiumOpener(bed.browser);
     try {
       const client = await OidcClient.discover(options({ acrValues: [TEST_ACR[0] ?? ''] }));
       const err = await rejectsWith(client.signIn({ opener, timeoutMs: 20_000 }), 'sso_id_token_invalid');
       assert.equal(err.reason, 'acr');
       assert.match((await opener.landing()).text, /Jeton d’identité invalide \(acr\)/);
     } finally {
-      provider.script.acr = TEST_ACR[0] ?? '';
+      bed.provider.script.acr = TEST_ACR[0] ?? '';
       await opener.close();
     }
-    const opener2 = await chromiumOpener(browser);
+    const opener2 = await chromiumOpener(bed.browser);
     try {
       const client = await OidcClient.discover(options({ requiredAmr: ['fpt'] }));
       assert.equal((await rejectsWith(client.signIn({ opener: opener2, timeoutMs: 20_000 }), 'sso_id_token_invalid')).reason, 'amr');
@@ -138,9 +107,9 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
     }
   });
 
-  it("the provider's access_denied ends the attempt with sso_provider_error and is shown in the browser", async () => {
-    provider.script.deny = true;
-    const opener = await chromiumOpener(browser);
+  it("the provider's access_denied ends the attempt with sso_provider_error and is shown in the bed.browser", async () => {
+    bed.provider.script.deny = true;
+    const opener = await chromiumOpener(bed.browser);
     try {
       const client = await OidcClient.discover(options());
       const err = await rejectsWith(client.signIn({ opener, timeoutMs: 20_000 }), 'sso_provider_error');
@@ -150,7 +119,7 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
       assert.equal(landing.status, 400);
       assert.match(landing.text, /access_denied \(refusé par le test\)/);
     } finally {
-      provider.script.deny = false;
+      bed.provider.script.deny = false;
       await opener.close();
     }
   });
@@ -164,7 +133,7 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
 
   it('a stray callback does not kill a pending sign-in', async () => {
     const client = await OidcClient.discover(options());
-    const real = await chromiumOpener(browser);
+    const real = await chromiumOpener(bed.browser);
     try {
       const stray = craftedCallbackOpener((auth) => `${auth.searchParams.get('redirect_uri') ?? ''}?code=forged&state=wrong`, real);
       const { claims } = await client.signIn({ opener: stray, timeoutMs: 20_000 });
@@ -177,7 +146,7 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
 
   it('replayed code: a code already redeemed, delivered to a new attempt with its own state, is refused by the provider (invalid_grant)', async () => {
     const client = await OidcClient.discover(options());
-    const opener = await chromiumOpener(browser);
+    const opener = await chromiumOpener(bed.browser);
     let code = '';
     try {
       await client.signIn({ opener, timeoutMs: 20_000 });
@@ -190,7 +159,7 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
       const cb = new URL(auth.searchParams.get('redirect_uri') ?? '');
       cb.searchParams.set('code', code);
       cb.searchParams.set('state', auth.searchParams.get('state') ?? '');
-      cb.searchParams.set('iss', provider.issuer);
+      cb.searchParams.set('iss', bed.provider.issuer);
       return cb.href;
     });
     const err = await rejectsWith(client.signIn({ opener: replay, timeoutMs: 10_000 }), 'sso_provider_error');
@@ -198,10 +167,10 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
     assert.deepEqual(await Promise.all(replay.answers), [400]);
   });
 
-  it('fixed loopback port: signs in on it; when another process holds it, sso_port_in_use before any browser opens', async () => {
+  it('fixed loopback port: signs in on it; when another process holds it, sso_port_in_use before any bed.browser opens', async () => {
     const port = await freePort();
     const fixed = await startTestProvider({ fixedRedirectPort: port });
-    const opener = await chromiumOpener(browser);
+    const opener = await chromiumOpener(bed.browser);
     try {
       const client = await OidcClient.discover({ issuer: fixed.issuer, clientId: fixed.clientId, insecureLoopbackIssuer: true, loopbackPort: port });
       const { redirectUri } = await client.signIn({ opener, timeoutMs: 20_000 });
