@@ -32,7 +32,7 @@ import { soakVerdict, type SoakSample } from './soak-verdict.js';
 import { Station } from './station.js';
 import { roundDeep, summarize, wholeNumberOption } from './stats.js';
 
-const USAGE = 'usage: soak.js [--quick] [--taps N] [--logins N] [--stations 2|4|6|8] [--samples N] [--out FILE]';
+const USAGE = 'usage: soak.js [--quick] [--hurried] [--taps N] [--logins N] [--stations 2|4|6|8] [--samples N] [--out FILE]';
 
 interface SoakArgs {
   readonly taps: number;
@@ -41,6 +41,8 @@ interface SoakArgs {
   readonly samples: number;
   readonly out: string;
   readonly quick: boolean;
+  /** Cards pulled without waiting for the agent's reset-on-release (see Station.settleRelease). */
+  readonly hurried: boolean;
 }
 
 function soakArgs(argv: string[]): SoakArgs {
@@ -52,6 +54,7 @@ function soakArgs(argv: string[]): SoakArgs {
       logins: { type: 'string' },
       stations: { type: 'string', default: '8' },
       samples: { type: 'string', default: '100' },
+      hurried: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench-results/soak.json' },
     },
     strict: true,
@@ -61,7 +64,7 @@ function soakArgs(argv: string[]): SoakArgs {
   const stations = int('stations', values.stations, 8, 2, 8);
   if (stations % 2 !== 0) throw new RangeError('--stations must be even (readers come in pairs)');
   const logins = int('logins', values.logins, quick ? 50 : 1000, stations);
-  return { quick, stations, logins, taps: int('taps', values.taps, quick ? 500 : 10_000, 0), samples: int('samples', values.samples, 100, 10), out: values.out };
+  return { quick, hurried: values.hurried, stations, logins, taps: int('taps', values.taps, quick ? 500 : 10_000, 0), samples: int('samples', values.samples, 100, 10), out: values.out };
 }
 
 type CycleKind = 'tap' | 'login';
@@ -86,6 +89,7 @@ async function main(args: SoakArgs): Promise<void> {
     const pki = await getSharedTestPki();
     const trust = TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]);
     for (let i = 0; i < args.stations; i++) stations.push(await Station.open(i, { bed, pki, trust, kms, register: reg.register, dir }));
+    for (const s of stations) s.settleRelease = !args.hurried;
     process.stdout.write(`soak: ${args.taps} taps + ${args.logins} CPS logins over ${args.stations} stations (one pcscd, ${args.stations} vpcd readers)${args.quick ? ' [quick]' : ''}\n`);
 
     // The morning's first login on every station (counted among the logins): the badges re-identify inside its window.
@@ -158,6 +162,7 @@ async function main(args: SoakArgs): Promise<void> {
         stations: args.stations,
         sampleEvery,
         gcBeforeSample: gc !== undefined,
+        cardsPulledDuringReset: args.hurried,
         note: 'one pcscd with one vpcd reader per station; one agent runtime per station in this process; cycles spread over the stations',
       },
       cycles: { taps: tapMs.length, logins: loginMs.length, failed: failureCount, total: total + args.stations },

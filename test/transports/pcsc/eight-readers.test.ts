@@ -15,6 +15,7 @@ import { enrolBlankBadge, tapBadge } from '../../../src/main/means/desfire/index
 import type { Kms } from '../../../src/main/integrations/kms/index.js';
 import { ReaderMonitor, type ReaderEvent } from '../../../src/main/transports/pcsc/reader-monitor.js';
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
+import { startPcscd } from '../../testbed/pcscd.js';
 import { CpsCard } from '../../testbed/cards/cps-card.js';
 import { DesfireCard } from '../../testbed/cards/desfire-card.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
@@ -101,6 +102,10 @@ describe('eight virtual readers on one pcscd', () => {
     await kms?.close();
     await bed?.close();
     reg.dispose();
+  });
+
+  it('refuses a reader count the daemon cannot be given (odd, below 2, above 16) before starting anything', async () => {
+    for (const readers of [3, 0, 18]) await assert.rejects(startPcscd({ readers }), RangeError);
   });
 
   it('lists eight distinct readers, all empty', () => {
