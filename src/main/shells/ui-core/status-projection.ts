@@ -35,13 +35,18 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** The first of `texts` that is not blank, else `?` (the contract carries no empty name or id). */
+function shown(max: number, ...texts: (string | undefined)[]): string {
+  return clip(texts.find((t) => t !== undefined && t.trim().length > 0)?.trim() ?? '?', max);
+}
+
 function personSessionView(s: PersonSessionView): SessionView {
   const reason = s.state !== 'active' && s.lockReason ? bareCode(s.lockReason) : undefined;
   return {
     state: s.state,
     person: {
-      displayName: clip(s.person.name.trim() || s.person.id, maxDisplayNameLength),
-      id: clip(s.person.rpps ?? s.person.id, maxPersonIdLength),
+      displayName: shown(maxDisplayNameLength, s.person.name, s.person.id),
+      id: shown(maxPersonIdLength, s.person.rpps, s.person.id),
     },
     means: s.means,
     factors: [...new Set(s.factors)],
@@ -56,7 +61,7 @@ export function sessionViewOf(engine: EngineStatus): SessionView {
     return {
       state: 'authenticating',
       ...(a?.means ? { means: a.means } : {}),
-      ...(a?.reader ? { reader: clip(a.reader, maxReaderNameLength) } : {}),
+      ...(a?.reader?.trim() ? { reader: clip(a.reader, maxReaderNameLength) } : {}),
     };
   }
   if (engine.state === 'signed_out' || !engine.current) return { state: 'none' };
