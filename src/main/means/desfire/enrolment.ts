@@ -32,6 +32,7 @@ import {
   UID_DISCOVERY_UID,
 } from './badge-profile.js';
 import type { EnrolmentRecord, EnrolmentRegister } from './enrolment-register.js';
+import { operatorOf, type EnrolmentAudit, type RevocationReason } from './enrolment-audit.js';
 
 /** How old the two-factor proof of an enrolment may be. */
 export const ENROLMENT_PROOF_MAX_AGE_MS = 5 * 60_000;
@@ -50,6 +51,10 @@ export interface EnrolmentOptions extends BadgeOptions {
   readonly piccKey?: Buffer;
   /** Current (factory) value of the application keys right after CreateApplication: AES zero. */
   readonly keyVersion?: number;
+  /** Records the enrolment (durably) before the register binds the badge; a failure leaves it unbound. */
+  readonly audit?: EnrolmentAudit;
+  /** Reader the badge is on (for the audit record). */
+  readonly reader?: string;
 }
 
 /** Checks the enrolment is authorised: a fresh 2FA of the person or of an operator. */
@@ -148,6 +153,10 @@ export async function enrolBlankBadge(channel: CardChannel, opts: EnrolmentOptio
       enrolledBy: opts.proof.subject.id,
       proofMeans: opts.proof.means,
     };
+    await opts.audit?.record({
+      kind: 'enrolment', ...operatorOf(opts.proof), enrolmentId, subject: opts.person.id, uid: record.uid, keyVersion, at: now,
+      ...(opts.reader !== undefined ? { reader: opts.reader } : {}),
+    });
     opts.register.record(record);
     return record;
   } catch (e) {
@@ -166,6 +175,15 @@ export interface RekeyOptions extends Omit<BadgeOptions, 'keys'> {
   readonly newKeys: BadgeKeySource;
   readonly newKeyVersion: number;
   readonly register: EnrolmentRegister;
+  /**
+   * The two-factor event of whoever re-keys: the badge's holder or a listed operator, at most
+   * 5 minutes old. Required with `audit` (the record names who did it).
+   */
+  readonly proof?: AuthEvent;
+  readonly operators?: readonly string[];
+  /** Records the re-key (durably) after the badge is identified and before its first key changes. */
+  readonly audit?: EnrolmentAudit;
+  readonly reader?: string;
 }
 
 /** Key version rotation: every application key moves to the new masters; files are untouched. */
@@ -180,7 +198,17 @@ export async function rekeyBadge(channel: CardChannel, opts: RekeyOptions): Prom
     await authenticateKey(session, KEY.identity, k1, mode);
     const identity = await readIdentity(session);
     if (opts.register.isRevoked(identity.enrolmentId)) throw new BadgeError('badge_revoked', 'a revoked badge is not re-keyed');
-    if (!opts.register.find(identity.enrolmentId)) throw new BadgeError('badge_not_enrolled', 'badge not in the register');
+    const enrolled = opts.register.find(identity.enrolmentId);
+    if (!enrolled) throw new BadgeError('badge_not_enrolled', 'badge not in the register');
+    const now = (opts.now ?? (() => new Date()))();
+    if (opts.audit && !opts.proof) throw new BadgeError('enrolment_refused', 'an audited re-key needs the two-factor authentication of who does it', { reason: 'not_two_factor' });
+    if (opts.proof) checkEnrolmentProof(opts.proof, enrolled.personId, opts.operators ?? [], now);
+    if (opts.audit && opts.proof) {
+      await opts.audit.record({
+        kind: 'rekey', ...operatorOf(opts.proof), enrolmentId: identity.enrolmentId, subject: enrolled.personId, uid: uid.toString('hex').toUpperCase(), keyVersion: opts.newKeyVersion, at: now,
+        ...(opts.reader !== undefined ? { reader: opts.reader } : {}),
+      });
+    }
     await withKeys(opts.currentKeys, uid, aid, (oldK) =>
       withKeys(opts.newKeys, uid, aid, async (newK) => {
         await authenticateKey(session, KEY.appMaster, Buffer.from(oldK[KEY.appMaster] as Buffer), mode);
@@ -197,4 +225,37 @@ export async function rekeyBadge(channel: CardChannel, opts: RekeyOptions): Prom
   } finally {
     session.close();
   }
+}
+
+export interface RevokeOptions {
+  readonly enrolmentId: string;
+  /** The two-factor event of whoever revokes: the badge's holder (a lost badge) or a listed operator, at most 5 minutes old. */
+  readonly proof: AuthEvent;
+  readonly operators?: readonly string[];
+  readonly reason: RevocationReason;
+  readonly register: EnrolmentRegister;
+  /** Records the revocation (durably) before it is written to the register. */
+  readonly audit?: EnrolmentAudit;
+  readonly now?: () => Date;
+}
+
+/**
+ * Revokes a badge's enrolment: from then on it is refused even if its keys still authenticate.
+ * An enrolment id missing from the register can still be revoked, by an operator only (its
+ * holder is unknown). Revoking twice is harmless (the first record stays).
+ */
+export async function revokeBadge(opts: RevokeOptions): Promise<{ enrolmentId: string; personId?: string; alreadyRevoked: boolean }> {
+  const enrolmentId = opts.enrolmentId.toUpperCase();
+  if (!/^[0-9A-F]{32}$/.test(enrolmentId)) throw new BadgeError('register_invalid', 'enrolment id must be 32 hex digits');
+  const now = (opts.now ?? (() => new Date()))();
+  const record = opts.register.find(enrolmentId);
+  // Unknown holder: the proof's subject never matches, so only an operator passes.
+  checkEnrolmentProof(opts.proof, record?.personId ?? '', opts.operators ?? [], now);
+  if (opts.register.isRevoked(enrolmentId)) return { enrolmentId, ...(record ? { personId: record.personId } : {}), alreadyRevoked: true };
+  await opts.audit?.record({
+    kind: 'revocation', ...operatorOf(opts.proof), enrolmentId, revocationReason: opts.reason, at: now,
+    ...(record ? { subject: record.personId, uid: record.uid } : {}),
+  });
+  opts.register.revoke({ enrolmentId, revokedAt: now.toISOString(), revokedBy: opts.proof.subject.id, reason: opts.reason });
+  return { enrolmentId, ...(record ? { personId: record.personId } : {}), alreadyRevoked: false };
 }

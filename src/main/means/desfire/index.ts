@@ -15,6 +15,7 @@ export {
   type TapResult,
 } from './badge-auth.js';
 export { badgePinLogin, checkPinFormat, newPinRecord, pinVerifier } from './badge-pin.js';
-export { checkEnrolmentProof, enrolBlankBadge, rekeyBadge, ENROLMENT_PROOF_MAX_AGE_MS, type EnrolmentOptions, type RekeyOptions } from './enrolment.js';
+export { checkEnrolmentProof, enrolBlankBadge, rekeyBadge, revokeBadge, ENROLMENT_PROOF_MAX_AGE_MS, type EnrolmentOptions, type RekeyOptions, type RevokeOptions } from './enrolment.js';
+export { operatorOf, REVOCATION_REASONS, type EnrolmentAudit, type EnrolmentAuditEntry, type EnrolmentAuditKind, type RevocationReason } from './enrolment-audit.js';
 export { JsonEnrolmentRegister, type EnrolmentRecord, type EnrolmentRegister, type RevocationList, type RevocationRecord } from './enrolment-register.js';
 export * from './badge-profile.js';

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../config/schema.js';
 import { sessionEngineSettings } from '../../config/schema.js';
-import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
+import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, auditInputFromEnrolment, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
 import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControlHandler, type ControllableEngine } from '../../integrations/control/index.js';
 import { ConnectivityProbe, DegradedReasons, type ConnectivityProbeOptions, type DegradedChange } from '../../integrations/health/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
@@ -139,6 +139,12 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       // The fallback path is on the chain before the engine decides on it.
       recordFallback: async (ev) => {
         await audit.append(auditInputFromAuthEvent(ev, 'info', FIDO_FALLBACK_REASON, 'fallback_used'));
+      },
+      // Enrolment, re-key and revocation are on the chain before they take effect.
+      enrolmentAudit: {
+        record: async (entry) => {
+          await audit.append(auditInputFromEnrolment(entry));
+        },
       },
       degraded,
     });

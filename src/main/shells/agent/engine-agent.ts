@@ -10,7 +10,20 @@ import { recognizeCard } from '../../means/card-recognition.js';
 import { CpsError } from '../../means/cps/cps-error.js';
 import { cpsLogin, type PinRequest } from '../../means/cps/cps-login.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
-import { BadgeError, badgePinLogin, tapBadge, type AuthMode, type BadgeKeySource, type EnrolmentRegister } from '../../means/desfire/index.js';
+import {
+  BadgeError,
+  badgePinLogin,
+  enrolBlankBadge,
+  rekeyBadge,
+  revokeBadge,
+  tapBadge,
+  type AuthMode,
+  type BadgeKeySource,
+  type EnrolmentAudit,
+  type EnrolmentRecord,
+  type EnrolmentRegister,
+  type RevocationReason,
+} from '../../means/desfire/index.js';
 import type { RecordedSessionEngine } from '../../session/engine/recorded-engine.js';
 import type { Decision } from '../../session/policy/decision.js';
 import type { PcscCardChannel } from '../../transports/pcsc/pcsc-card-channel.js';
@@ -41,6 +54,8 @@ export interface EngineAgentBadgeOptions {
   /** When given, a badge the engine asks a second factor for runs badge + PIN. Buffer wiped by the login. */
   readonly pinPad?: (reader: string) => Promise<Buffer>;
   readonly now?: () => Date;
+  /** Subject ids allowed to enrol, re-key or revoke someone else's badge (badge office operators). */
+  readonly operators?: readonly string[];
 }
 
 export interface EngineAgentOptions {
@@ -54,6 +69,8 @@ export interface EngineAgentOptions {
   readonly fido?: EngineAgentFidoOptions;
   /** Makes the use of the fallback path durable (audit) before the engine decides; a failure stops the login. */
   readonly recordFallback?: (event: AuthEvent) => Promise<void>;
+  /** Makes each badge enrolment, re-key and revocation durable (audit) before it takes effect. */
+  readonly enrolmentAudit?: EnrolmentAudit;
   /** Degraded-mode reasons shared with the runtime (its connectivity probe adds its own); default: a private set. */
   readonly degraded?: DegradedReasons;
 }
@@ -70,6 +87,8 @@ export class EngineAgent {
   /** Readers holding an NFC FIDO key (recognised on arrival): candidates for the fallback. */
   private readonly fidoReaders = new Set<string>();
   private fallbackRun: Promise<unknown> = Promise.resolve();
+  /** The two-factor authentication that opened or unlocked the current session (operator proof for enrolment). */
+  private lastTwoFactor: AuthEvent | undefined;
   private stopped = false;
 
   constructor(private readonly opts: EngineAgentOptions) {
@@ -168,7 +187,7 @@ export class EngineAgent {
         await engine.authenticationStarted({ reader, means: 'cps' });
         return (await cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) })).event;
       });
-      if (event) await engine.authenticate({ ...event, reader });
+      if (event) await this.authenticate({ ...event, reader });
     } catch (e) {
       await this.loginFailed(reader, e, 'cps');
     }
@@ -198,7 +217,7 @@ export class EngineAgent {
     if (d.decision !== PIN_WORTHY_DECISION || !badge.pinPad) return;
     try {
       const twoFactor = await badgePinLogin(ch, await badge.pinPad(reader), opts);
-      await engine.authenticate({ ...twoFactor, reader });
+      await this.authenticate({ ...twoFactor, reader });
     } catch (e) {
       await this.loginFailed(reader, e, 'desfire');
     }
@@ -249,7 +268,84 @@ export class EngineAgent {
       await this.loginFailed(undefined, e, 'fido2', req.person);
       throw e;
     }
-    return engine.authenticate(event);
+    return this.authenticate(event);
+  }
+
+  /** Feeds the engine; remembers a two-factor authentication that opened, unlocked or switched to a session. */
+  private async authenticate(event: AuthEvent): Promise<Decision> {
+    const d = await this.opts.engine.authenticate(event);
+    if (d.classification === 'two_factor' && (d.decision === 'open' || d.decision === 'unlock' || d.decision === 'switch_user')) this.lastTwoFactor = event;
+    return d;
+  }
+
+  /**
+   * The operator's proof for enrolment, re-key and revocation: the two-factor authentication of
+   * the person whose session is active on this workstation now (not locked). Its age is checked
+   * by the badge layer (at most 5 minutes).
+   */
+  private operatorProof(): AuthEvent {
+    const s = this.opts.engine.status();
+    const proof = this.lastTwoFactor;
+    if (s.state !== 'active' || !s.current || !proof || proof.subject.id !== s.current.person.id) {
+      throw new BadgeError('enrolment_refused', 'badge enrolment, re-key and revocation need an active two-factor session on this workstation', { reason: 'no_session' });
+    }
+    return proof;
+  }
+
+  private badgeOptions(): EngineAgentBadgeOptions & { readonly audit?: EnrolmentAudit } {
+    const badge = this.opts.badge;
+    if (!badge) throw new BadgeError('enrolment_refused', 'badges are not configured on this workstation', { reason: 'no_badges' });
+    return { ...badge, ...(this.opts.enrolmentAudit ? { audit: this.opts.enrolmentAudit } : {}) };
+  }
+
+  /** Runs `fn` on the card in `reader` once the agent's own handling of that card is over. */
+  private async onBadge<T>(reader: string, fn: (ch: PcscCardChannel) => Promise<T>): Promise<T> {
+    await this.busy.get(reader)?.catch(() => undefined);
+    return this.opts.monitor.withCard(reader, fn);
+  }
+
+  /**
+   * Enrols the blank badge lying on `reader` for `person`, authorised by the current session's
+   * two-factor authentication (the person themself, or an operator listed in `badge.operators`);
+   * audited before the register binds the badge. `pin` (the badge PIN the person chose) is wiped.
+   */
+  async enrolBadge(req: { readonly reader: string; readonly person: { readonly id: string; readonly name: string }; readonly pin: Buffer; readonly maxTries?: number }): Promise<EnrolmentRecord> {
+    try {
+      const proof = this.operatorProof();
+      const b = this.badgeOptions();
+      return await this.onBadge(req.reader, (ch) =>
+        enrolBlankBadge(ch, {
+          keys: b.keys, register: b.register, proof, person: req.person, pin: req.pin, reader: req.reader,
+          ...(b.aid ? { aid: b.aid } : {}), ...(b.authMode ? { authMode: b.authMode } : {}), ...(b.now ? { now: b.now } : {}),
+          ...(b.operators ? { operators: b.operators } : {}), ...(b.audit ? { audit: b.audit } : {}), ...(req.maxTries !== undefined ? { maxTries: req.maxTries } : {}),
+        }),
+      );
+    } finally {
+      req.pin.fill(0);
+    }
+  }
+
+  /** Moves the badge on `reader` to keys from `newKeys` (version `newKeyVersion`); audited before the first key changes. */
+  async rekeyBadge(req: { readonly reader: string; readonly newKeys: BadgeKeySource; readonly newKeyVersion: number }): Promise<{ uid: string; enrolmentId: string; keyVersion: number }> {
+    const proof = this.operatorProof();
+    const b = this.badgeOptions();
+    return this.onBadge(req.reader, (ch) =>
+      rekeyBadge(ch, {
+        currentKeys: b.keys, newKeys: req.newKeys, newKeyVersion: req.newKeyVersion, register: b.register, proof, reader: req.reader,
+        ...(b.aid ? { aid: b.aid } : {}), ...(b.authMode ? { authMode: b.authMode } : {}), ...(b.now ? { now: b.now } : {}),
+        ...(b.operators ? { operators: b.operators } : {}), ...(b.audit ? { audit: b.audit } : {}),
+      }),
+    );
+  }
+
+  /** Revokes an enrolment (the badge need not be present); audited before the register is written. */
+  async revokeBadge(req: { readonly enrolmentId: string; readonly reason: RevocationReason }): Promise<{ enrolmentId: string; personId?: string; alreadyRevoked: boolean }> {
+    const proof = this.operatorProof();
+    const b = this.badgeOptions();
+    return revokeBadge({
+      enrolmentId: req.enrolmentId, reason: req.reason, register: b.register, proof,
+      ...(b.now ? { now: b.now } : {}), ...(b.operators ? { operators: b.operators } : {}), ...(b.audit ? { audit: b.audit } : {}),
+    });
   }
 
   private async loginFailed(reader: string | undefined, e: unknown, means: 'cps' | 'desfire' | 'fido2', person?: string): Promise<void> {
