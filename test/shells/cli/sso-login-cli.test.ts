@@ -199,16 +199,18 @@ describe('tessera sso login: validation failures, provider down, configuration a
   });
 
   it('exit 1: an http issuer without the explicit option; usage errors', async () => {
-    const insecure = await ssoLogin(['--issuer', hostile.issuer, '--client-id', 'c', '--browser', 'print', '--json']);
+    const [insecure, noIssuer, badBrowser, badPort] = await Promise.all([
+      ssoLogin(['--issuer', hostile.issuer, '--client-id', 'c', '--browser', 'print', '--json']),
+      ssoLogin(['--client-id', 'c', '--json']),
+      ssoLogin(['--issuer', 'https://idp.example', '--client-id', 'c', '--browser', 'lynx']),
+      ssoLogin(['--issuer', 'https://idp.example', '--client-id', 'c', '--port', '80']),
+    ]);
     assert.equal(insecure.code, 1);
     assert.equal(insecure.json?.['error'], 'sso_config_invalid');
-    const noIssuer = await ssoLogin(['--client-id', 'c', '--json']);
     assert.equal(noIssuer.code, 1);
     assert.equal(noIssuer.json?.['error'], 'usage');
-    const badBrowser = await ssoLogin(['--issuer', 'https://idp.example', '--client-id', 'c', '--browser', 'lynx']);
     assert.equal(badBrowser.code, 1);
     assert.match(badBrowser.stderr, /--browser must be system or print/);
-    const badPort = await ssoLogin(['--issuer', 'https://idp.example', '--client-id', 'c', '--port', '80']);
     assert.equal(badPort.code, 1);
     assert.match(badPort.stderr, /--port must be an integer from 1024 to 65535/);
   });
