@@ -11,6 +11,7 @@ import type { AgentConfig } from '../../config/schema.js';
 import { sessionEngineSettings } from '../../config/schema.js';
 import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, auditInputFromEnrolment, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
 import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControlHandler, type ControllableEngine } from '../../integrations/control/index.js';
+import { startAgentAssertion, type AgentAssertion, type AgentAssertionOptions } from '../../integrations/sso/assertion/index.js';
 import { ConnectivityProbe, DegradedReasons, type ConnectivityProbeOptions, type DegradedChange } from '../../integrations/health/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
@@ -39,6 +40,8 @@ export interface AgentRuntimeOptions {
   readonly report?: (record: EngineAgentRecord) => void;
   /** Timing of the identity provider probe (started when `sso.issuerUrl` is set). */
   readonly probe?: Pick<ConnectivityProbeOptions, 'timeoutMs' | 'intervalMs' | 'backoff'>;
+  /** Agent-asserted web SSO: the loopback assertion endpoint and logout notices (docs/agent-assertion-protocol.md). */
+  readonly assertion?: AgentAssertionOptions;
 }
 
 export interface AgentRuntime {
@@ -50,6 +53,8 @@ export interface AgentRuntime {
   readonly socketPath: string;
   /** The identity provider probe, when `sso.issuerUrl` is configured. */
   readonly probe: ConnectivityProbe | undefined;
+  /** The assertion endpoint and workstation key, when `assertion` was given. */
+  readonly assertion: AgentAssertion | undefined;
   /** Why the agent is degraded (empty: it is not). */
   degraded(): readonly DegradedReason[];
   /** Idempotent. */
@@ -201,13 +206,21 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       cleanups.push(() => p.stop());
     }
 
+    // Proofs of the recorded engine's session for the configured providers; notices at sign-out/expiry.
+    let assertion: AgentAssertion | undefined;
+    if (opts.assertion) {
+      const a = await startAgentAssertion(recorded, workstation, opts.assertion);
+      assertion = a;
+      cleanups.push(() => a.stop());
+    }
+
     // Undone first (cleanups run in reverse): the readers stop before the engine and the log.
     await agent.start();
     cleanups.push(() => agent.stop());
 
     let stopping: Promise<void> | undefined;
     return {
-      agent, engine: recorded, audit, forwarder, control, socketPath, probe,
+      agent, engine: recorded, audit, forwarder, control, socketPath, probe, assertion,
       degraded: () => degraded.list(),
       stop: () => (stopping ??= (async () => {
         // Control first: nobody asks anything of a stopping agent.
