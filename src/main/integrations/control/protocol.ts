@@ -54,7 +54,7 @@ export const FALLBACK_PIN_BYTES = { min: 4, max: 63 } as const;
 export type ControlRequest = { [M in ControlMethod]: { readonly id: RequestId; readonly method: M; readonly params: ParamsByMethod[M] } }[ControlMethod];
 
 /** Codes the agent answers with. */
-export type WireErrorCode = 'line_too_long' | 'bad_json' | 'too_deep' | 'bad_request' | 'unknown_method' | 'bad_params' | 'handler_failed' | 'busy';
+export type WireErrorCode = 'line_too_long' | 'line_timeout' | 'bad_json' | 'too_deep' | 'bad_request' | 'unknown_method' | 'bad_params' | 'handler_failed' | 'busy';
 
 export interface WireError {
   readonly code: string;

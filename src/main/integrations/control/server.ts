@@ -43,6 +43,8 @@ export interface ControlServerOptions {
   readonly maxClients?: number;
   /** A subscriber with more than this many bytes unsent is dropped (default 1 MiB). */
   readonly maxBufferedBytes?: number;
+  /** A line begun and not finished within this time is answered `line_timeout` and the connection closed (default 10 s). */
+  readonly lineTimeoutMs?: number;
   /** Handler failures and dropped clients, for the agent's log (never request contents). */
   readonly onWarning?: (code: 'handler_failed' | 'client_dropped', message: string) => void;
 }
@@ -136,6 +138,12 @@ export class ControlServer {
     socket.setNoDelay(true);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // half a line then silence would hold the connection (and its buffer) forever
+    let lineTimer: NodeJS.Timeout | undefined;
+    const stopLineTimer = (): void => {
+      if (lineTimer) clearTimeout(lineTimer);
+      lineTimer = undefined;
+    };
     socket.on('data', (chunk: Buffer) => {
       if (client.closing) return;
       let start = 0;
@@ -151,6 +159,7 @@ export class ControlServer {
         const line = pending.length > 0 ? Buffer.concat([...pending, part]) : part;
         pending = [];
         pendingBytes = 0;
+        stopLineTimer();
         this.onLine(client, line.toString('utf8').replace(/\r$/, ''));
       }
       const rest = chunk.subarray(start);
@@ -161,16 +170,28 @@ export class ControlServer {
           return;
         }
         pending.push(Buffer.from(rest));
+        lineTimer ??= setTimeout(() => {
+          pending = [];
+          this.refuse(client, 'line_timeout', `line not finished within ${this.opts.lineTimeoutMs ?? 10_000} ms: connection closed`);
+        }, this.opts.lineTimeoutMs ?? 10_000);
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => this.clients.delete(client));
+    socket.on('close', () => {
+      stopLineTimer();
+      this.clients.delete(client);
+    });
   }
 
   private tooLong(client: Client): void {
+    this.refuse(client, 'line_too_long', `line longer than ${MAX_LINE_BYTES} bytes: connection closed`);
+  }
+
+  /** Answers one last error, stops reading and closes the connection. */
+  private refuse(client: Client, code: 'line_too_long' | 'line_timeout', message: string): void {
     client.closing = true;
     client.events = undefined;
-    client.socket.end(encodeLine({ id: null, ok: false, error: { code: 'line_too_long', message: `line longer than ${MAX_LINE_BYTES} bytes: connection closed` } }));
+    client.socket.end(encodeLine({ id: null, ok: false, error: { code, message } }));
     client.socket.destroySoon();
     this.clients.delete(client);
   }
