@@ -35,6 +35,8 @@ interface TargetStats {
   rounds: number;
   ms: number;
   findings: number;
+  /** Batches that could not run (the worker failed to load or crashed: e.g. build/ rewritten meanwhile). */
+  batchErrors: number;
 }
 
 const BATCH_RUNS = 2000;
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   const deadline = Date.now() + minutes * 60_000;
   const out = values.out;
   mkdirSync(out, { recursive: true });
-  const stats = new Map<string, TargetStats>(targets.map((t) => [t.name, { executions: 0, rounds: 0, ms: 0, findings: 0 }]));
+  const stats = new Map<string, TargetStats>(targets.map((t) => [t.name, { executions: 0, rounds: 0, ms: 0, findings: 0, batchErrors: 0 }]));
   const findings: Finding[] = [];
   let seed = values.seed !== undefined ? Number(values.seed) : (Date.now() & 0x7fffffff);
   const resultFile = path.join(out, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -125,7 +127,15 @@ async function main(): Promise<void> {
       if (!s) continue;
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       const t0 = Date.now();
-      const r = await runBatch(target.name, seed, Math.min(BATCH_TIME_MS, Math.max(1000, deadline - Date.now())));
+      let r: BatchResult;
+      try {
+        r = await runBatch(target.name, seed, Math.min(BATCH_TIME_MS, Math.max(1000, deadline - Date.now())));
+      } catch (e) {
+        s.batchErrors += 1;
+        console.log(`batch error ${target.name}: ${e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e)}`);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        continue;
+      }
       s.executions += r.executions;
       s.rounds += 1;
       s.ms += Date.now() - t0;
