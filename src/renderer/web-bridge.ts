@@ -6,6 +6,7 @@
  * The connection comes back on its own (backoff 250 ms → 5 s). While it is down, requests answer
  * `unavailable` and the last status is pushed again with `agent: 'error'` so the screens say the
  * agent is unreachable; once it is back, the status and the prompt are read again and pushed.
+ * "Retry the connection" (`retryConnection`) while it is down reconnects at once.
  * The page's cookie (set by the launch URL) authenticates the socket: nothing secret here.
  */
 import { createTesseraApi, type BridgeTransport } from '../shared/bridge.js';
@@ -38,6 +39,7 @@ export class WebSocketTransport implements BridgeTransport {
   private closed = false;
   private everOpened = false;
   private lastStatus: StatusView | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: Required<Pick<WebBridgeOptions, 'url' | 'requestTimeoutMs' | 'backoff'>>) {
     this.delay = opts.backoff.initialMs;
@@ -45,6 +47,13 @@ export class WebSocketTransport implements BridgeTransport {
   }
 
   invoke(channel: InvokeChannel, args: readonly unknown[]): Promise<unknown> {
+    // "Retry the connection" while the socket is down: try now rather than at the next backoff.
+    if (channel === IpcChannel.retryConnection && this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.delay = this.opts.backoff.initialMs;
+      this.connect();
+    }
     return new Promise<unknown>((resolve, reject) => {
       const id = this.nextId++;
       const timer = setTimeout(() => {
@@ -57,8 +66,8 @@ export class WebSocketTransport implements BridgeTransport {
         if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ t: 'invoke', id, channel, args }));
         else this.fail(id, new Error(`${channel}: the agent is unreachable`));
       };
-      if (this.socket?.readyState === WebSocket.CONNECTING && !this.everOpened) {
-        // The first connection is on its way: wait for it rather than fail the page's first read.
+      if (this.socket?.readyState === WebSocket.CONNECTING && (!this.everOpened || channel === IpcChannel.retryConnection)) {
+        // A connection is on its way (the first one, or the retry just started): wait for it.
         this.openWaiters.add(send);
       } else {
         send();
@@ -77,6 +86,7 @@ export class WebSocketTransport implements BridgeTransport {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.socket?.close();
     for (const id of [...this.pending.keys()]) this.fail(id, new Error('bridge closed'));
   }
@@ -129,7 +139,10 @@ export class WebSocketTransport implements BridgeTransport {
       if (this.closed) return;
       const wait = this.delay;
       this.delay = Math.min(this.opts.backoff.maxMs, this.delay * 2);
-      setTimeout(() => this.connect(), wait);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.connect();
+      }, wait);
     };
   }
 

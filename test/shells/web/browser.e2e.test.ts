@@ -3,7 +3,8 @@
  * the simulator panel inserts the CPS card → the PIN pad shows the holder → the PIN typed on
  * the keyboard → the status shows the person and the time left → lock → badge tap → unlocked →
  * locked again, card pulled, "I forgot my card" → the key's PIN → unlocked with the key →
- * network cut → degraded mode shown (identity provider unreachable) → restored.
+ * network cut → degraded mode shown (identity provider unreachable) → restored → the web shell
+ * stopped (agent unreachable shown) and started again (the page reconnects and catches up).
  * Refused: no token, a wrong Host, a page of another origin opening the socket.
  *
  * Screenshots go to a temporary folder (TESSERA_E2E_SHOTS keeps them where you say).
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { listAuditFiles } from '../../../src/main/integrations/audit/index.js';
+import { startWebShell, type WebShell } from '../../../src/main/shells/web/web-shell.js';
 import { DEMO_CARD_PIN, DEMO_KEY_PIN, openDemoWorld, type DemoWorld } from './demo-world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,6 +34,7 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
   let shots: string;
   let keepShots = false;
   let foreign: Server;
+  let restarted: WebShell | undefined;
   const consoleErrors: string[] = [];
   let n = 0;
 
@@ -74,6 +77,7 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
 
   after(async () => {
     await browser?.close();
+    await restarted?.close();
     await world?.close();
     await new Promise<void>((r) => (foreign ? foreign.close(() => r()) : r()));
     if (!keepShots && shots) rmSync(shots, { recursive: true, force: true });
@@ -182,6 +186,21 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await act(/Rétablir le réseau/);
     await warning.waitFor({ state: 'detached', timeout: 20_000 });
     await shot('restored');
+  });
+
+  it('the web shell goes away: the page says the agent does not answer; it comes back: the page reconnects and reads the status again', async () => {
+    const token = new URL(world.shell.url).searchParams.get('token') ?? '';
+    await world.shell.close();
+    await app.locator('.panel-error').waitFor({ timeout: 10_000 });
+    await shot('agent-unreachable');
+    // Meanwhile the session moves on (locked), which the page can only learn by reading again.
+    await world.ui.runtime.engine.lock();
+    restarted = await startWebShell({ root: renderer, host: world.ui.core, port: world.shell.port, token });
+    // "Retry the connection" reconnects at once instead of at the next backoff step.
+    await app.getByRole('button', { name: 'Réessayer la connexion' }).click();
+    await app.locator('.panel-error').waitFor({ state: 'detached', timeout: 15_000 });
+    await sessionState('locked');
+    await shot('reconnected');
   });
 
   it('no Content-Security-Policy violation and no console error on the way', () => {
