@@ -17,6 +17,7 @@ import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
 import { enrolmentRegisterRegistry, StaticMeansRegistry, type MeansRegistry } from '../../session/policy/means-ref.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
+import type { OsEventSource } from './os-events.js';
 import { FIDO_FALLBACK_REASON, type EngineAgentFidoOptions } from './fido-fallback.js';
 import { EngineAgent, type DegradedReason, type EngineAgentBadgeOptions, type EngineAgentRecord, type EnginePinPad } from './engine-agent.js';
 
@@ -38,6 +39,8 @@ export interface AgentRuntimeOptions {
   /** Overrides the sink built from `audit.forwarding`. */
   readonly forwardSink?: AuditSink;
   readonly report?: (record: EngineAgentRecord) => void;
+  /** Screen lock, sleep and resume from the OS (Linux: `DbusMonitorOsEvents`); absent: none. */
+  readonly osEvents?: OsEventSource;
   /** Timing of the identity provider probe (started when `sso.issuerUrl` is set). */
   readonly probe?: Pick<ConnectivityProbeOptions, 'timeoutMs' | 'intervalMs' | 'backoff'>;
   /** Agent-asserted web SSO: the loopback assertion endpoint and logout notices (docs/agent-assertion-protocol.md). */
@@ -141,6 +144,7 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       ...(opts.badge ? { badge: opts.badge } : {}),
       ...(opts.report ? { report: opts.report } : {}),
       ...(opts.fido ? { fido: opts.fido } : {}),
+      ...(opts.osEvents ? { osEvents: opts.osEvents } : {}),
       // The fallback path is on the chain before the engine decides on it.
       recordFallback: async (ev) => {
         await audit.append(auditInputFromAuthEvent(ev, 'info', FIDO_FALLBACK_REASON, 'fallback_used'));

@@ -1,6 +1,7 @@
 /** One line of text per `EngineAgentRecord`, for the terminal of `tessera agent`. */
 import { message, type Lang } from '../../i18n/messages.js';
 import type { EngineAgentRecord } from './engine-agent.js';
+import type { OsEventKind } from './os-events.js';
 
 const DECISIONS: Record<string, [string, string]> = {
   open: ['Session ouverte', 'Session open'],
@@ -12,6 +13,13 @@ const DECISIONS: Record<string, [string, string]> = {
   require_second_factor: ['Second facteur requis', 'Second factor required'],
   expire: ['Session expirée', 'Session expired'],
   ignore: ['Sans effet', 'No change'],
+};
+
+const OS_TEXT: Record<OsEventKind, [string, string]> = {
+  screen_locked: ['Écran verrouillé', 'Screen locked'],
+  screen_unlocked: ['Écran déverrouillé', 'Screen unlocked'],
+  sleep: ['Mise en veille', 'Going to sleep'],
+  resume: ['Sortie de veille', 'Resumed'],
 };
 
 export function describeEngineRecord(r: EngineAgentRecord, lang: Lang): string {
@@ -33,6 +41,8 @@ export function describeEngineRecord(r: EngineAgentRecord, lang: Lang): string {
       const how = r.means !== undefined ? ` [${r.means}${r.factors ? `: ${r.factors.join(' + ')}` : ''}]` : '';
       return `${fr ? f : e}${who}${how} : ${message(r.reason, lang)}`;
     }
+    case 'os':
+      return `${fr ? OS_TEXT[r.event][0] : OS_TEXT[r.event][1]} (${r.source})`;
     case 'error':
       return `${fr ? 'Erreur' : 'Error'} (${r.code}) : ${r.detail}`;
   }

@@ -32,6 +32,7 @@ import { isTesseraError } from '../../errors.js';
 import { DegradedReasons, type DegradedReason } from '../../integrations/health/degraded-reasons.js';
 import type { AuthEvent } from '../../means/auth-event.js';
 import { FidoError } from '../../means/fido2/fido-error.js';
+import type { OsEvent, OsEventKind, OsEventSource } from './os-events.js';
 import { fallbackEvent, keyCandidates, openFirstKey, userVerification, type EngineAgentFidoOptions, type FidoFallbackRequest } from './fido-fallback.js';
 
 export type { DegradedReason };
@@ -42,6 +43,7 @@ export type EngineAgentRecord =
   | { type: 'card'; status: 'inserted' | 'removed'; reader: string; cardType?: string }
   | { type: 'login'; status: 'failed'; reader: string; code: string; retriesLeft?: number; reason?: string }
   | { type: 'decision'; decision: string; reason: string; person?: string; means?: string; factors?: readonly string[] }
+  | { type: 'os'; event: OsEventKind; source: string }
   | { type: 'error'; code: string; detail: string };
 
 export type EnginePinPad = (reader: string, request: PinRequest) => Promise<Buffer>;
@@ -69,6 +71,8 @@ export interface EngineAgentOptions {
   readonly fido?: EngineAgentFidoOptions;
   /** Makes the use of the fallback path durable (audit) before the engine decides; a failure stops the login. */
   readonly recordFallback?: (event: AuthEvent) => Promise<void>;
+  /** Screen lock, sleep and resume from the operating system (Linux: `DbusMonitorOsEvents`). */
+  readonly osEvents?: OsEventSource;
   /** Makes each badge enrolment, re-key and revocation durable (audit) before it takes effect. */
   readonly enrolmentAudit?: EnrolmentAudit;
   /** Degraded-mode reasons shared with the runtime (its connectivity probe adds its own); default: a private set. */
@@ -112,6 +116,7 @@ export class EngineAgent {
     this.offRecorded = this.opts.engine.onRecorded((d) => this.report(decisionRecord(d)));
     this.offErrors = this.opts.engine.onError((e) => this.report({ type: 'error', code: isTesseraError(e) ? e.code : 'internal', detail: e instanceof Error ? e.message : String(e) }));
     this.offMonitor = this.opts.monitor.on((e) => this.onReaderEvent(e));
+    await this.opts.osEvents?.start((e) => this.onOsEvent(e));
     await this.opts.monitor.start();
     await this.opts.monitor.settled();
     for (const r of this.opts.monitor.list()) {
@@ -130,6 +135,7 @@ export class EngineAgent {
     if (this.stopped) return;
     this.stopped = true;
     this.offMonitor?.();
+    await this.opts.osEvents?.stop();
     await this.idle();
     await this.opts.monitor.stop();
     this.offRecorded?.();
@@ -142,6 +148,15 @@ export class EngineAgent {
     } catch {
       // a failing reporter never stops the agent
     }
+  }
+
+  /** Screen locked → lock; going to sleep → the engine's sleep rule; resumed → its resume rule. An unlocked screen decides nothing (the engine unlocks only on an authentication). */
+  private onOsEvent(e: OsEvent): void {
+    if (this.stopped) return;
+    this.report({ type: 'os', event: e.kind, source: e.source });
+    const engine = this.opts.engine;
+    const run = e.kind === 'screen_locked' ? engine.screenLocked() : e.kind === 'sleep' ? engine.suspending() : e.kind === 'resume' ? engine.resumed() : undefined;
+    run?.catch((err: unknown) => this.report({ type: 'error', code: isTesseraError(err) ? err.code : 'internal', detail: String(err) }));
   }
 
   private onReaderEvent(e: ReaderEvent): void {
