@@ -200,7 +200,7 @@ describe('assertion endpoint', () => {
 });
 
 describe('startAgentAssertion (what the runtime wires)', () => {
-  it('serves proofs of the engine and posts a signed logout notice after a recorded sign-out', async () => {
+  it('serves proofs of the engine and posts a signed logout notice after a recorded lock and sign-out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-agent-assert-'));
     const received: Array<{ path: string; type: string | undefined; body: string }> = [];
     const provider = createServer((req, res) => {
@@ -221,15 +221,22 @@ describe('startAgentAssertion (what the runtime wires)', () => {
       await engine.authenticate(cpsEvent(ALICE, 'cd'.repeat(32)));
       const res = await get(a.server.port, `/tessera/assert?${new URLSearchParams({ nonce: 'm'.repeat(43), iss: issuer, return_to: `${issuer}/i/1` }).toString()}`);
       assert.ok(new URL(res.location ?? '').searchParams.get('proof'));
+      // A lock (someone walked away, or another person switched in) ends the browser's sign-in too.
+      await engine.lock();
+      for (let i = 0; i < 100 && logouts.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
       await engine.signOut();
-      for (let i = 0; i < 100 && logouts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(logouts, ['rpps:10001234567:204']);
-      assert.equal(received[0]?.path, '/tessera/agent-logout');
-      assert.equal(received[0]?.type, 'application/jwt');
-      const notice = received[0]?.body ?? '';
-      assert.equal(decodeProtectedHeader(notice).typ, 'tessera-logout+jwt');
-      const claims = JSON.parse(Buffer.from((await compactVerify(notice, a.key.publicKey)).payload).toString('utf8')) as { sub: string; aud: string; reason: string };
-      assert.deepEqual([claims.sub, claims.aud, claims.reason], ['rpps:10001234567', issuer, 'sign_out']);
+      for (let i = 0; i < 100 && logouts.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(logouts, ['rpps:10001234567:204', 'rpps:10001234567:204']);
+      const reasons: string[] = [];
+      for (const r of received) {
+        assert.equal(r.path, '/tessera/agent-logout');
+        assert.equal(r.type, 'application/jwt');
+        assert.equal(decodeProtectedHeader(r.body).typ, 'tessera-logout+jwt');
+        const claims = JSON.parse(Buffer.from((await compactVerify(r.body, a.key.publicKey)).payload).toString('utf8')) as { sub: string; aud: string; reason: string };
+        assert.deepEqual([claims.sub, claims.aud], ['rpps:10001234567', issuer]);
+        reasons.push(claims.reason);
+      }
+      assert.deepEqual(reasons, ['lock', 'sign_out']);
     } finally {
       await a.stop();
       engine.dispose();

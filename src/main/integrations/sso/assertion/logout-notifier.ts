@@ -5,7 +5,7 @@
  */
 import type { Decision } from '../../../session/policy/decision.js';
 import { SsoError } from '../sso-error.js';
-import { AGENT_LOGOUT_PATH, workstationIssuer } from './protocol.js';
+import { AGENT_LOGOUT_PATH, workstationIssuer, type LogoutReason } from './protocol.js';
 import { signLogout } from './sign.js';
 import type { WorkstationKey } from './workstation-key.js';
 
@@ -34,7 +34,7 @@ export class LogoutNotifier {
   constructor(private readonly opts: LogoutNotifierOptions) {}
 
   /** Tells every provider; never throws (a provider down is reported in its outcome). */
-  async notifyLogout(person: { readonly id: string; readonly rpps?: string | undefined }, reason: 'sign_out' | 'expire' = 'sign_out'): Promise<LogoutOutcome[]> {
+  async notifyLogout(person: { readonly id: string; readonly rpps?: string | undefined }, reason: LogoutReason = 'sign_out'): Promise<LogoutOutcome[]> {
     return Promise.all(
       this.opts.providers.map(async (issuer): Promise<LogoutOutcome> => {
         try {
@@ -65,8 +65,9 @@ export class LogoutNotifier {
 }
 
 /**
- * Notifies the providers after each recorded `sign_out` or `expire` decision about a person.
- * Returns the unsubscribe function. `report` gets each provider's outcome.
+ * Notifies the providers after each recorded `sign_out`, `expire` or `lock` decision about a
+ * person (a user switch locks the person in front first). Returns the unsubscribe function.
+ * `report` gets each provider's outcome.
  */
 export function logoutOnSessionEnd(
   engine: { onRecorded(listener: (d: Decision) => void): () => void },
@@ -74,7 +75,7 @@ export function logoutOnSessionEnd(
   report: (person: string, outcomes: readonly LogoutOutcome[]) => void = () => undefined,
 ): () => void {
   return engine.onRecorded((d) => {
-    if ((d.decision !== 'sign_out' && d.decision !== 'expire') || d.person === undefined) return;
+    if ((d.decision !== 'sign_out' && d.decision !== 'expire' && d.decision !== 'lock') || d.person === undefined) return;
     const person = d.person;
     notifier
       .notifyLogout({ id: person, ...(d.rpps !== undefined ? { rpps: d.rpps } : {}) }, d.decision)

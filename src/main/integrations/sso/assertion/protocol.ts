@@ -89,6 +89,8 @@ export interface ProofClaims {
   readonly evidence?: ProofEvidence;
 }
 
+export type LogoutReason = 'sign_out' | 'expire' | 'lock';
+
 /** Payload of a logout notice (JWS with `typ` = LOGOUT_TYP). */
 export interface LogoutClaims {
   readonly iss: string;
@@ -99,8 +101,12 @@ export interface LogoutClaims {
   /** The person's Tessera subject id (as in `person.id` of the proofs). */
   readonly sub: string;
   readonly rpps?: string;
-  /** Why the agent's session ended: `sign_out` or `expire`. */
-  readonly reason: 'sign_out' | 'expire';
+  /**
+   * Why: `sign_out`, `expire` (end of the window), or `lock` (the workstation locked, or another
+   * person switched in): the browser on a shared workstation must not stay signed in as someone
+   * who walked away; after an unlock, the next sign-in is asserted again without a prompt.
+   */
+  readonly reason: LogoutReason;
 }
 
 /**

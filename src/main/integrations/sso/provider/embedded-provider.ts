@@ -107,8 +107,20 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
   const nonces = new NonceStore(NONCE_TTL_S * 1000, now);
   const replays = new ReplayCache(now);
   const accounts = new Map<string, KnownAccount>();
-  /** `${account}|${loginTs}` → kids of the workstations that asserted that login. */
-  const loginWorkstations = new Map<string, Set<string>>();
+  /** `${account}|${loginTs}` → kids of the workstations that asserted that login, kept as long as a session may live. */
+  const loginWorkstations = new Map<string, { kids: Set<string>; expiresAt: number }>();
+  let lastSweep = 0;
+  const rememberLogin = (key: string, kid: string): void => {
+    const t = now();
+    if (t - lastSweep > 60_000) {
+      lastSweep = t;
+      for (const [k, v] of loginWorkstations) if (v.expiresAt <= t) loginWorkstations.delete(k);
+    }
+    const entry = loginWorkstations.get(key) ?? { kids: new Set<string>(), expiresAt: 0 };
+    entry.kids.add(kid);
+    entry.expiresAt = t + config.tokens.sessionSeconds * 1000;
+    loginWorkstations.set(key, entry);
+  };
   const t = config.tokens;
   const acrValues = [...new Set([...config.acr.rules.map((r) => r.acr), config.acr.default])];
 
@@ -250,8 +262,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
     const acr = acrFor(amr, config.acr);
     const ts = Math.floor(now() / 1000);
     accounts.set(accountId, { claims: c });
-    const key = `${accountId}|${ts}`;
-    loginWorkstations.set(key, (loginWorkstations.get(key) ?? new Set()).add(verified.workstation.kid));
+    rememberLogin(`${accountId}|${ts}`, verified.workstation.kid);
     log({ event: 'login', account: accountId, workstation: verified.workstation.name, amr, acr });
     await provider.interactionFinished(req, res, { login: { accountId, amr, acr, ts, remember: false } }, { mergeWithLastSubmission: false });
   }
@@ -267,7 +278,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
     try {
       const { claims, workstation } = await verifyLogout(body.trim(), { issuer, ring, firstUse: (j, until) => replays.firstUse(j, until), nowMs: now() });
       const accountId = accountIdFor({ id: claims.sub, ...(claims.rpps !== undefined ? { rpps: claims.rpps } : {}) });
-      const ended = store.endSessions(accountId, (s) => loginWorkstations.get(`${accountId}|${String(s.loginTs)}`)?.has(workstation.kid) === true);
+      const ended = store.endSessions(accountId, (s) => loginWorkstations.get(`${accountId}|${String(s.loginTs)}`)?.kids.has(workstation.kid) === true);
       log({ event: 'agent_logout', account: accountId, workstation: workstation.name, sessionsEnded: ended });
       answer(204);
     } catch (e) {

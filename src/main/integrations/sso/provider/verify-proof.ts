@@ -221,7 +221,7 @@ const logoutSchema = z.object({
   jti: text(128),
   sub: text(256),
   rpps: z.string().regex(/^[0-9]{11}$/).optional(),
-  reason: z.enum(['sign_out', 'expire']),
+  reason: z.enum(['sign_out', 'expire', 'lock']),
 });
 
 export interface LogoutContext {
