@@ -20,3 +20,4 @@ export {
   type VaultEngine,
   type VaultView,
 } from './session-token-vault.js';
+export { answerFromOidcTokens, oidcTokenSource, type OidcTokenSourceOptions, type RefreshingClient } from './oidc-token-source.js';

@@ -1,0 +1,100 @@
+/**
+ * The vault with everything real below it: the session engine (manual clock), the project's
+ * OIDC client signing in through Chromium at a real `oidc-provider`, and the refresh token in a
+ * real gnome-keyring on a private bus, checked from outside with `secret-tool`. Refresh with
+ * rotation, provider down (degraded, token kept until it expires) and sign-out (item gone,
+ * logout hook given the ID token).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { OsKeychain } from '../../../../src/main/integrations/keychain/index.js';
+import { OidcClient } from '../../../../src/main/integrations/sso/client/index.js';
+import { SessionTokenVault, answerFromOidcTokens, oidcTokenSource, refreshAccount, type DegradedState } from '../../../../src/main/integrations/sso/tokens/index.js';
+import { harness } from '../../../session/engine/harness.js';
+import { ALICE, HOUR, SEC, cpsPin } from '../../../session/policy/fixtures.js';
+import { lookupWithSecretTool, startKeyring, startSessionBus, type Keyring, type SessionBus } from '../../keychain/secret-service-bed.js';
+import { CHROMIUM_MISSING, chromiumOpener, launchChromium } from '../client/fixtures/openers.js';
+import { TEST_ACCOUNT, startTestProvider, type TestProvider } from '../client/fixtures/test-provider.js';
+
+const SERVICE = `fr.tessera.test-${randomBytes(4).toString('hex')}`;
+
+describe('SessionTokenVault end to end (oidc-provider, OIDC client, gnome-keyring)', { skip: CHROMIUM_MISSING }, () => {
+  let dir: string;
+  let bus: SessionBus;
+  let keyring: Keyring;
+  let provider: TestProvider;
+  let browser: Browser;
+  const savedBus = process.env['DBUS_SESSION_BUS_ADDRESS'];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-vault-e2e-'));
+    bus = await startSessionBus(join(dir, 'bus'));
+    process.env['DBUS_SESSION_BUS_ADDRESS'] = bus.address;
+    keyring = await startKeyring(bus, join(dir, 'home'), 'test-password');
+    provider = await startTestProvider();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await provider?.close();
+    await keyring?.stop();
+    await bus?.stop();
+    if (savedBus === undefined) delete process.env['DBUS_SESSION_BUS_ADDRESS'];
+    else process.env['DBUS_SESSION_BUS_ADDRESS'] = savedBus;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sign-in → refresh token in the keyring → rotated by a real refresh → provider down keeps the token → sign-out deletes the item', async () => {
+    const h = harness({ exi14WindowMs: 4 * HOUR });
+    const client = await OidcClient.discover({ issuer: provider.issuer, clientId: provider.clientId, scopes: ['openid'], insecureLoopbackIssuer: true, requestTimeoutMs: 3000 });
+    const degraded: (DegradedState | undefined)[] = [];
+    const logouts: { reason: string; idTokenHint?: string }[] = [];
+    const vault = new SessionTokenVault({
+      engine: h.engine,
+      store: new OsKeychain({ service: SERVICE }),
+      source: oidcTokenSource(client, { expectedSubject: TEST_ACCOUNT }),
+      clock: h.clock,
+      onDegraded: (s) => degraded.push(s),
+      logout: (i) => {
+        logouts.push({ reason: i.reason, ...(i.idTokenHint !== undefined ? { idTokenHint: i.idTokenHint } : {}) });
+      },
+    });
+    const account = refreshAccount(ALICE.id);
+
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    const opener = await chromiumOpener(browser);
+    const { tokens } = await client.signIn({ opener, timeoutMs: 20_000 });
+    await opener.close();
+    assert.ok(tokens.refreshToken, 'the provider issued a refresh token');
+    await vault.adopt(ALICE.id, answerFromOidcTokens(tokens));
+    assert.equal(lookupWithSecretTool(keyring, SERVICE, account), tokens.refreshToken, 'the refresh token is in the keyring');
+    assert.equal((await vault.token()).accessToken, tokens.accessToken);
+
+    h.clock.advance(300 * SEC);
+    const refreshed = await vault.token();
+    assert.equal(refreshed.source, 'refreshed');
+    assert.notEqual(refreshed.accessToken, tokens.accessToken);
+    const rotated = lookupWithSecretTool(keyring, SERVICE, account);
+    assert.ok(rotated !== undefined && rotated !== tokens.refreshToken, 'the rotated refresh token replaced the old one in the keyring');
+
+    await provider.close();
+    h.clock.advance(280 * SEC);
+    const kept = await vault.token();
+    assert.equal(kept.accessToken, refreshed.accessToken, 'provider down: the current token is kept');
+    assert.equal(degraded.at(-1)?.degraded, 'idp_unreachable');
+    assert.equal(lookupWithSecretTool(keyring, SERVICE, account), rotated, 'nothing lost in the keyring');
+
+    h.engine.signOut();
+    await vault.settled();
+    assert.equal(lookupWithSecretTool(keyring, SERVICE, account), undefined, 'sign-out deleted the item');
+    assert.deepEqual(logouts.map((l) => l.reason), ['signed_out']);
+    assert.equal(logouts[0]?.idTokenHint, tokens.idToken);
+    await vault.stop();
+  });
+});
