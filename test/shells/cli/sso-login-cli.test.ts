@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { TEST_ACCOUNT } from '../../integrations/sso/client/fixtures/test-provider.js';
 import { startHostileProvider, type HostileProvider } from '../../integrations/sso/client/fixtures/hostile-provider.js';
 import { CHROMIUM_MISSING } from '../../integrations/sso/client/fixtures/openers.js';
+import { issueLoopbackTls, type LoopbackTls } from '../../integrations/sso/client/fixtures/tls.js';
 import { freePort, useProviderAndChromium } from '../../integrations/sso/client/fixtures/helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
@@ -30,10 +31,11 @@ interface Run {
  * Runs `tessera sso login ...`; `follow` gets the printed authorization URL (exactly one
  * `Open: ` line is expected) and plays the browser.
  */
-function ssoLogin(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr'): Promise<Run> {
+function ssoLogin(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done, fail) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_LANG: lang };
+    const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_LANG: lang, ...extraEnv };
     delete env['TESSERA_CONFIG'];
+    if (!('NODE_EXTRA_CA_CERTS' in extraEnv)) delete env['NODE_EXTRA_CA_CERTS'];
     const child = spawn(process.execPath, [BIN, 'sso', 'login', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -221,5 +223,44 @@ describe('tessera sso login: validation failures, provider down, configuration a
     const run = await ssoLogin(['--config', config, '--json']);
     assert.equal(run.code, 11, run.stderr);
     assert.match(run.stderr, /sso\.issuerUrl/);
+  });
+});
+
+describe('tessera sso login over https (certificate from the test PKI), no insecure option', { skip: CHROMIUM_MISSING }, () => {
+  let tls: LoopbackTls | undefined;
+  const bed = useProviderAndChromium(async () => {
+    tls = await issueLoopbackTls();
+    return { tls };
+  });
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-sso-tls-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const args = (): string[] => ['--issuer', bed.provider.issuer, '--client-id', bed.provider.clientId, '--browser', 'print', '--timeout', '30', '--json'];
+
+  it('exit 0 when Node trusts the provider\'s CA (NODE_EXTRA_CA_CERTS, the standard way to add an establishment CA)', async () => {
+    assert.match(bed.provider.issuer, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = join(dir, 'root.pem');
+    writeFileSync(ca, tls?.rootPem ?? '');
+    const follow = async (url: string): Promise<void> => {
+      // The browser leg only: the test browser does not know the test root; the client under test does.
+      const context = await bed.browser.newContext({ ignoreHTTPSErrors: true });
+      try {
+        await (await context.newPage()).goto(url);
+      } finally {
+        await context.close();
+      }
+    };
+    const run = await ssoLogin(args(), follow, 'fr', { NODE_EXTRA_CA_CERTS: ca });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((run.json?.['claims'] as Record<string, unknown>)['sub'], TEST_ACCOUNT);
+  });
+
+  it('exit 12 when the provider\'s CA is not trusted: sso_provider_unreachable naming the TLS error', async () => {
+    const run = await ssoLogin(args());
+    assert.equal(run.code, 12, run.stderr);
+    assert.equal(run.json?.['error'], 'sso_provider_unreachable');
+    assert.match(String(run.json?.['reason']), /CERT|ISSUER|SELF_SIGNED|LEAF/);
   });
 });

@@ -35,10 +35,11 @@ function detailOf(e: ClientError): CheckDetail {
   return typeof detail === 'object' && detail !== null ? (detail as CheckDetail) : {};
 }
 
-function errnoOf(e: unknown): string | undefined {
-  for (let c: unknown = e, depth = 0; c !== undefined && depth < 4; c = causeOf(c), depth++) {
-    const code = (c as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && UNREACHABLE.has(code)) return code;
+/** The first string `code` down the cause chain that `accept` takes (a socket or TLS error under `fetch failed`). */
+function codeInCauses(e: unknown, accept: (code: string) => boolean): string | undefined {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 4; c = causeOf(c), depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && accept(code)) return code;
   }
   return undefined;
 }
@@ -95,8 +96,10 @@ export function fromLibraryError(e: unknown, what: string): SsoError {
         break;
     }
   }
-  const errno = errnoOf(e);
-  if (errno !== undefined || (e instanceof TypeError && e.message === 'fetch failed')) {
+  const fetchFailed = e instanceof TypeError && e.message === 'fetch failed';
+  // Under `fetch failed`, any code names the cause: a socket error, or TLS (e.g. UNABLE_TO_GET_ISSUER_CERT_LOCALLY: the provider's CA is not trusted).
+  const errno = codeInCauses(e, (code) => UNREACHABLE.has(code) || (fetchFailed && code !== 'ERR_INVALID_ARG_TYPE'));
+  if (errno !== undefined || fetchFailed) {
     return new SsoError('sso_provider_unreachable', `${what}: ${errno ?? 'fetch failed'}`, { reason: errno ?? 'network', cause: e });
   }
   if (e instanceof DOMException && e.name === 'TimeoutError') return new SsoError('sso_provider_slow', `${what}: no answer in time`, { reason: what, cause: e });
