@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { parseConfig } from '../../../src/main/config/config.js';
 import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
 import { startAgentRuntime, type AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
-import { DbusMonitorOsEvents, DbusMonitorParser, MAX_MONITOR_LINE, type OsEvent } from '../../../src/main/shells/agent/os-events.js';
+import { DbusMonitorOsEvents, DbusMonitorParser, MAX_MONITOR_LINE, logindSessionPath, type OsEvent } from '../../../src/main/shells/agent/os-events.js';
 import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.js';
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
 import { CpsCard } from '../../testbed/cards/cps-card.js';
@@ -129,9 +129,28 @@ describe('DbusMonitorOsEvents on a private bus', () => {
     }
   });
 
-  it('a bus that does not exist: start fails with the monitor’s exit', async () => {
-    const source = new DbusMonitorOsEvents({ buses: [{ address: 'unix:path=/nonexistent/tessera-bus' }] });
-    await assert.rejects(source.start(() => undefined), /dbus-monitor exited/);
+  it('a bus that does not exist: start fails with the monitor’s exit, or is reported and skipped when asked', async () => {
+    const gone = { address: 'unix:path=/nonexistent/tessera-bus' };
+    await assert.rejects(new DbusMonitorOsEvents({ buses: [gone] }).start(() => undefined), /dbus-monitor exited/);
+    const skipped: string[] = [];
+    const bus = await privateBus();
+    const source = new DbusMonitorOsEvents({ buses: [gone, { address: bus.address }], onUnavailable: (b) => skipped.push(b) });
+    const seen: OsEvent[] = [];
+    try {
+      await source.start((e) => seen.push(e));
+      assert.deepEqual(skipped, [gone.address]);
+      await bus.signal('/org/freedesktop/login1', 'org.freedesktop.login1.Manager.PrepareForSleep', 'boolean:true');
+      await until('the event from the bus that works', () => seen.length === 1);
+    } finally {
+      await source.stop();
+      bus.daemon.kill();
+    }
+  });
+
+  it('logind session paths are escaped as sd-bus does', () => {
+    assert.equal(logindSessionPath('2'), '/org/freedesktop/login1/session/_32');
+    assert.equal(logindSessionPath('c1'), '/org/freedesktop/login1/session/c1');
+    assert.equal(logindSessionPath('12'), '/org/freedesktop/login1/session/_312');
   });
 });
 

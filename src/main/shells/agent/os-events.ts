@@ -97,6 +97,25 @@ export interface DbusMonitorOsEventsOptions {
   readonly command?: string;
   /** Time allowed for a monitor to start (default 5 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * When given, a bus that cannot be watched (no system bus in a container, no session bus on a
+   * server) is reported here and skipped; absent, `start` rejects.
+   */
+  readonly onUnavailable?: (bus: string, why: string) => void;
+}
+
+/** logind's object path of a session id (`XDG_SESSION_ID`), escaped as sd-bus does: `2` → `_32`, `c1` → `c1`. */
+export function logindSessionPath(sessionId: string): string {
+  let out = '';
+  for (let i = 0; i < sessionId.length; i++) {
+    const c = sessionId[i] ?? '';
+    out += /[A-Za-z]/.test(c) || (i > 0 && /[0-9]/.test(c)) ? c : `_${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  }
+  return `/org/freedesktop/login1/session/${out === '' ? '_' : out}`;
+}
+
+function busName(bus: DbusBus): string {
+  return typeof bus === 'string' ? bus : bus.address;
 }
 
 function busArgs(bus: DbusBus): string[] {
@@ -113,7 +132,14 @@ export class DbusMonitorOsEvents implements OsEventSource {
 
   async start(listener: (e: OsEvent) => void): Promise<void> {
     try {
-      for (const bus of this.opts.buses ?? ['system', 'session']) await this.watch(bus, listener);
+      for (const bus of this.opts.buses ?? ['system', 'session']) {
+        try {
+          await this.watch(bus, listener);
+        } catch (e) {
+          if (!this.opts.onUnavailable) throw e;
+          this.opts.onUnavailable(busName(bus), e instanceof Error ? e.message : String(e));
+        }
+      }
     } catch (e) {
       await this.stop();
       throw e;

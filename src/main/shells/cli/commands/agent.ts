@@ -25,6 +25,7 @@ import { CpsError } from '../../../means/cps/cps-error.js';
 import { TrustStore } from '../../../means/cps/trust-store.js';
 import { startAgentRuntime } from '../../agent/agent-runtime.js';
 import { meansFromConfig, type ConfiguredMeans } from '../../agent/means-from-config.js';
+import { DbusMonitorOsEvents, logindSessionPath } from '../../agent/os-events.js';
 import { describeEngineRecord } from '../../agent/engine-agent-text.js';
 import type { EngineAgentRecord, EnginePinPad } from '../../agent/engine-agent.js';
 import { printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
@@ -122,7 +123,21 @@ export async function agentCommand(ctx: CliContext, trustFiles: readonly string[
       trust = TrustStore.fromPemFiles(trustFiles.length > 0 ? trustFiles : config.cps.trustAnchors);
     }
 
-    const runtime = await startAgentRuntime({ config, trust, pinPad, report, ...(means.badge ? { badge: means.badge } : {}), ...(means.fido ? { fido: means.fido } : {}) });
+    // Screen lock, sleep and resume on Linux (not in the demo: no desktop there); a missing bus is only a warning.
+    const sessionId = process.env['XDG_SESSION_ID'];
+    const osEvents =
+      process.platform === 'linux' && !input.demo
+        ? new DbusMonitorOsEvents({
+            ...(sessionId ? { sessionPath: logindSessionPath(sessionId) } : {}),
+            onUnavailable: (bus, why) => ctx.stderr.write(`tessera: ${ctx.lang === 'fr' ? `événements système indisponibles (bus ${bus})` : `OS events unavailable (bus ${bus})`}: ${why}\n`),
+          })
+        : undefined;
+    const runtime = await startAgentRuntime({
+      config, trust, pinPad, report,
+      ...(means.badge ? { badge: means.badge } : {}),
+      ...(means.fido ? { fido: means.fido } : {}),
+      ...(osEvents ? { osEvents } : {}),
+    });
     cleanups.push(() => runtime.stop());
     say({ type: 'started', socket: runtime.socketPath, audit: config.audit.dir, badges: means.badge !== undefined, fidoFallback: means.fido !== undefined }, ctx.lang === 'fr'
       ? `Agent démarré ; canal de contrôle : ${runtime.socketPath} (tessera status --socket ${runtime.socketPath})`
