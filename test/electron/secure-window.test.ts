@@ -10,6 +10,11 @@ import {
   windowSecurityPolicy,
   withContentSecurityPolicy,
 } from '../../src/main/electron/secure-window-policy.js';
+import type { BrowserWindowConstructorOptions } from 'electron';
+import { buildSecureWindow, type SessionLike } from '../../src/main/electron/secure-window-core.js';
+import { windowKinds } from '../../src/main/electron/window-kinds.js';
+import { appPaths } from '../../src/main/electron/app-paths.js';
+import { access } from 'node:fs/promises';
 import { repoRoot } from './repo-root.js';
 
 const electronDir = path.join(repoRoot, 'src', 'main', 'electron');
@@ -80,12 +85,91 @@ test('IPC is trusted only from the renderer page the window loaded', () => {
   assert.equal(isTrustedSender(undefined, page), false);
 });
 
-test('no BrowserWindow is created outside the secure factory', async () => {
+/** A BrowserWindow stand-in that records what the factory gives it and sets on it. */
+function fakeElectron() {
+  const made: FakeWindow[] = [];
+  class FakeWindow {
+    readonly options: BrowserWindowConstructorOptions;
+    readonly handlers = new Map<string, (event: { preventDefault(): void }) => void>();
+    openHandler: (() => { action: string }) | undefined;
+    readonly webContents;
+    constructor(options: BrowserWindowConstructorOptions) {
+      this.options = options;
+      made.push(this);
+      const self = this;
+      this.webContents = {
+        session,
+        on(event: string, listener: (e: { preventDefault(): void }) => void): unknown {
+          self.handlers.set(event, listener);
+          return undefined;
+        },
+        setWindowOpenHandler(handler: () => { action: 'allow' | 'deny' }) {
+          self.openHandler = handler;
+        },
+      };
+    }
+  }
+  const hooks: {
+    permission?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
+    check?: () => boolean;
+    headers?: (details: { responseHeaders?: Record<string, string[]> }, callback: (r: { responseHeaders?: Record<string, string | string[]> }) => void) => void;
+  } = {};
+  const session: SessionLike = {
+    setPermissionRequestHandler: (h) => (hooks.permission = h),
+    setPermissionCheckHandler: (h) => (hooks.check = h),
+    webRequest: { onHeadersReceived: (l) => (hooks.headers = l) },
+  };
+  return { FakeWindow, made, hooks };
+}
+
+test('every kind of window the shell creates is sandboxed, isolated, CSP-bound, and can neither navigate nor open windows', async () => {
+  const paths = appPaths(path.join(repoRoot, 'build', 'src', 'main', 'electron'));
+  const kinds = Object.entries(windowKinds);
+  assert.ok(kinds.length >= 1);
+  for (const [name, kind] of kinds) {
+    const { FakeWindow, made, hooks } = fakeElectron();
+    const options = kind(paths, 'Tessera');
+    buildSecureWindow(FakeWindow, options);
+    assert.equal(made.length, 1, name);
+    const w = made[0];
+    assert.ok(w);
+    const prefs = w.options.webPreferences as Record<string, unknown>;
+    assert.equal(prefs.contextIsolation, true, name);
+    assert.equal(prefs.sandbox, true, name);
+    assert.equal(prefs.nodeIntegration, false, name);
+    assert.equal(prefs.nodeIntegrationInWorker, false, name);
+    assert.equal(prefs.webviewTag, false, name);
+    assert.match(String(prefs.preload), /\.cjs$/, name);
+    await access(String(prefs.preload));
+    for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+      let prevented = false;
+      const listener = w.handlers.get(event);
+      assert.ok(listener, `${name}: ${event} handled`);
+      listener({ preventDefault: () => (prevented = true) });
+      assert.equal(prevented, true, `${name}: ${event} prevented`);
+    }
+    assert.deepEqual(w.openHandler?.(), { action: 'deny' }, name);
+    let granted: boolean | undefined;
+    hooks.permission?.(null, 'hid', (g) => (granted = g));
+    assert.equal(granted, false, name);
+    assert.equal(hooks.check?.(), false, name);
+    let headers: Record<string, string | string[]> | undefined;
+    hooks.headers?.({ responseHeaders: { 'Content-Security-Policy': ['default-src *'] } }, (r) => (headers = r.responseHeaders));
+    assert.deepEqual(headers, { 'Content-Security-Policy': [contentSecurityPolicy] }, name);
+  }
+});
+
+test('windows are created only from the window-kinds table, through the one factory', async () => {
   const offenders: string[] = [];
   for (const file of await sourceFiles(electronDir)) {
-    if (path.basename(file) === 'secure-window.ts') continue;
+    const name = path.basename(file);
     const text = await readFile(file, 'utf8');
-    if (/new\s+(?:electron\.|Electron\.)?BrowserWindow\s*\(/.test(text)) offenders.push(path.relative(repoRoot, file));
+    if (/new\s+(?:electron\.|Electron\.)?BrowserWindow\s*\(/.test(text)) offenders.push(`${name}: new BrowserWindow`);
+    if (name !== 'secure-window.ts' && name !== 'secure-window-core.ts' && /buildSecureWindow\s*\(/.test(text)) offenders.push(`${name}: buildSecureWindow`);
+    for (const call of text.matchAll(/createSecureWindow\s*\(([^)]*)/g)) {
+      if (name === 'secure-window.ts') continue;
+      if (!/^\s*windowKinds\.\w+\(/.test(call[1] ?? '')) offenders.push(`${name}: createSecureWindow(${call[1]})`);
+    }
   }
   assert.deepEqual(offenders, []);
 });
@@ -94,7 +178,7 @@ test('the factory is the only file that sets webPreferences or uses BrowserView/
   const offenders: string[] = [];
   for (const file of await sourceFiles(electronDir)) {
     const name = path.basename(file);
-    if (name === 'secure-window.ts' || name === 'secure-window-policy.ts') continue;
+    if (name === 'secure-window-core.ts' || name === 'secure-window-policy.ts') continue;
     const text = await readFile(file, 'utf8');
     if (/webPreferences\s*:|\bBrowserView\b|WebContentsView|<webview/.test(text)) offenders.push(path.relative(repoRoot, file));
   }

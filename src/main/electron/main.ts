@@ -1,30 +1,36 @@
 /**
  * Electron entry point: wiring only. Everything with a decision in it lives in a module of its
- * own (policy, IPC validation, tray model, power forwarding) that is tested without Electron.
+ * own (window policy, IPC validation, tray model and actions, notifications, power forwarding,
+ * login item, secrets) that is tested without Electron.
  */
-import { app, ipcMain, Menu, powerMonitor } from 'electron';
-import type { TesseraHost } from '../../shared/bridge.js';
+import { app, ipcMain, Menu, Notification, powerMonitor } from 'electron';
+import { forwardHostEvents } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
-import { pickLanguage } from '../../shared/status-text.js';
+import { pickLanguage, type Language } from '../../shared/status-text.js';
+import { noSession, type StatusView } from '../../shared/status-view.js';
 import { appPaths } from './app-paths.js';
+import type { CoreHandle, CoreOptions } from './core.js';
+import { createHostSwitch } from './host-switch.js';
 import { registerIpcHandlers } from './ipc-main.js';
+import { applyLoginItem, hiddenArg } from './login-item.js';
+import { freshMemory, notificationsFor } from './notifications.js';
+import { offlineHost, offlineStatus } from './offline-host.js';
 import { forwardPowerEvents } from './power.js';
 import { isTrustedSender } from './secure-window-policy.js';
-import { createStatusFeed, type StatusFeed } from './status-feed.js';
-import { statusWindowController } from './status-window.js';
+import { appWindowController } from './status-window.js';
 import { createTray } from './tray.js';
-import { offlineHost, offlineStatus } from './offline-host.js';
+import { trayEffect } from './tray-actions.js';
 import { productName } from './tray-model.js';
 
 export interface ShellDependencies {
-  /** Receives lock/suspend/resume; the session core implements it. */
-  power: PowerEvents;
-  /** The status to display; fed from the host's status pushes. */
-  status: StatusFeed;
-  /** The agent core, seen through the UI contract. */
-  host: TesseraHost;
+  /** Starts the agent core (the UI core over the agent runtime). */
+  startCore(options: CoreOptions): Promise<CoreHandle>;
+  configPath?: string;
   log(message: string, cause?: unknown): void;
 }
+
+/** Expiry warnings depend on the clock, not only on pushes: checked this often. */
+const notifyTickMs = 30_000;
 
 export async function startDesktopShell(deps: ShellDependencies): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
@@ -32,10 +38,41 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
     return;
   }
   const paths = appPaths(import.meta.dirname);
-  const language = pickLanguage(app.getPreferredSystemLanguages());
-  const statusWindow = statusWindowController(paths, deps.status, productName(language));
+  const systemLanguage = pickLanguage(app.getPreferredSystemLanguages());
+  let language: Language = systemLanguage;
+  const appWindow = appWindowController(paths, productName(language));
 
-  app.on('second-instance', () => statusWindow.show());
+  let core: CoreHandle | null = null;
+  let starting: Promise<void> | null = null;
+  const start = (): Promise<void> =>
+    (starting ??= (async () => {
+      try {
+        const started = await deps.startCore({ ...(deps.configPath !== undefined ? { configPath: deps.configPath } : {}), log: deps.log });
+        core = started;
+        await hosts.set(started.host);
+        applyLoginItem(app, started.policy.startAtLogin, process.platform, process.execPath);
+        const settings = await started.host.getSettings();
+        if (settings.ok && settings.value.values.language !== 'system') language = settings.value.values.language;
+      } catch (cause) {
+        deps.log('the agent core did not start; the shell stays offline until "retry connection"', cause);
+        showStatus(offlineStatus);
+      } finally {
+        starting = null;
+      }
+    })());
+  const hosts = createHostSwitch(offlineHost(() => void start()));
+  // Until the core reports, nobody is signed in; the tray and notifications follow every status.
+  let status: StatusView = noSession;
+  let showStatus = (view: StatusView): void => {
+    status = view;
+  };
+  const power: PowerEvents = {
+    screenLocked: () => core?.power.screenLocked(),
+    suspending: () => core?.power.suspending(),
+    resumed: () => core?.power.resumed(),
+  };
+
+  app.on('second-instance', () => appWindow.show());
   // A tray agent keeps running with no window open; Electron would quit without this listener.
   app.on('window-all-closed', () => undefined);
   // Any web contents not made by the secure factory still may not navigate or open windows.
@@ -43,23 +80,77 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
     contents.on('will-navigate', (event) => event.preventDefault());
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !core) return;
+    // The audit log is closed and the session engine stopped before the process ends.
+    event.preventDefault();
+    quitting = true;
+    void core.stop().finally(() => app.quit());
+  });
 
   await app.whenReady();
   Menu.setApplicationMenu(null);
-  registerIpcHandlers(
-    ipcMain,
-    deps.host,
-    { isTrustedSender: (url) => isTrustedSender(url, paths.rendererIndexUrl), log: deps.log },
-  );
-  forwardPowerEvents(powerMonitor, deps.power);
-  const tray = createTray(deps.status.current(), {
+  app.setAboutPanelOptions({ applicationName: productName(language), applicationVersion: app.getVersion(), copyright: 'Tessera' });
+  registerIpcHandlers(ipcMain, hosts.host, { isTrustedSender: (url) => isTrustedSender(url, paths.rendererIndexUrl), log: deps.log });
+  forwardHostEvents(hosts.host, (channel, payload) => appWindow.send(channel, payload));
+  forwardPowerEvents(powerMonitor, power);
+
+  const tray = createTray(status, {
     paths,
     platform: process.platform,
-    language,
-    onAction: (action) => (action === 'quit' ? app.quit() : statusWindow.show()),
+    get language() {
+      return language;
+    },
+    onAction: (action) => {
+      const effect = trayEffect(action);
+      switch (effect.kind) {
+        case 'host':
+          void Promise.resolve(hosts.host[effect.call]()).then((r) => {
+            if (!r.ok) deps.log(`tray ${action}: ${r.error.code}`);
+          });
+          if (effect.thenShow) appWindow.show();
+          return;
+        case 'window':
+          appWindow.show(effect.hash);
+          return;
+        case 'about':
+          app.showAboutPanel();
+          return;
+        case 'quit':
+          app.quit();
+          return;
+      }
+    },
   });
-  deps.status.subscribe((view) => tray.update(view));
-  if (!process.argv.includes('--hidden')) statusWindow.show();
+
+  showStatus = (view) => {
+    status = view;
+    tray.update(view);
+    notify();
+  };
+  let memory = freshMemory;
+  let notificationsOn = true;
+  const notify = () => {
+    const step = notificationsFor(memory, status, Date.now(), language);
+    memory = step.memory;
+    if (!notificationsOn || !Notification.isSupported() || appWindow.focused()) return;
+    for (const n of step.notifications) new Notification({ title: n.title, body: n.body }).show();
+  };
+  hosts.host.onStatus(showStatus);
+  setInterval(() => {
+    void Promise.resolve(hosts.host.getSettings()).then((s) => {
+      if (s.ok) notificationsOn = s.value.values.notifications;
+    });
+    notify();
+  }, notifyTickMs).unref();
+  // A PIN request opens the window, wherever the person is.
+  hosts.host.onPrompt((prompt) => {
+    if (prompt.kind !== 'none') appWindow.show();
+  });
+
+  if (!process.argv.includes(hiddenArg)) appWindow.show();
+  await start();
 }
 
 function log(message: string, cause?: unknown): void {
@@ -67,15 +158,18 @@ function log(message: string, cause?: unknown): void {
   else console.error(`[tessera] ${message}`, cause);
 }
 
-// The session core is not wired into the desktop shell yet: power events are only logged and
-// the status stays "no session" until it is.
-const loggedPowerEvents: PowerEvents = {
-  screenLocked: () => log('power: screen locked'),
-  suspending: () => log('power: suspending'),
-  resumed: () => log('power: resumed'),
-};
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
-startDesktopShell({ power: loggedPowerEvents, status: createStatusFeed(offlineStatus), host: offlineHost(), log }).catch((cause: unknown) => {
+// The agent core is loaded only once Electron runs this file (not when tests import modules).
+const configPath = argValue('--config');
+startDesktopShell({
+  startCore: async (options) => (await import('./core.js')).startCore(options),
+  ...(configPath !== undefined ? { configPath } : {}),
+  log,
+}).catch((cause: unknown) => {
   log('desktop shell failed to start', cause);
   app.exit(1);
 });

@@ -1,0 +1,76 @@
+/**
+ * Starts the agent core the desktop shell hosts: the machine policy and configuration, the
+ * configured means, the agent runtime behind the UI core (`startUiAgent`), and the OS power
+ * events routed to its session engine. No Electron here: the shell calls it from `main.ts`.
+ */
+import { loadAgentConfig } from '../config/layered.js';
+import type { AgentConfig } from '../config/schema.js';
+import { TrustStore } from '../means/cps/trust-store.js';
+import { meansFromConfig } from '../shells/agent/means-from-config.js';
+import { startUiAgent } from '../shells/ui-core/start-ui-agent.js';
+import type { TesseraHost } from '../../shared/bridge.js';
+import type { PowerEvents } from '../../shared/power-events.js';
+import { enginePowerEvents } from './agent-power.js';
+
+/** What the shell itself takes from the policy. */
+export interface ShellPolicy {
+  allowQuit: boolean;
+  allowUserSettings: boolean;
+  /** Register the app to start at login (Windows, macOS; Linux: the package's autostart entry). */
+  startAtLogin: boolean;
+}
+
+export function shellPolicyOf(config: AgentConfig): ShellPolicy {
+  return {
+    allowQuit: config.ui.allowQuit,
+    allowUserSettings: config.ui.allowUserSettings,
+    // No policy key yet (ui.startAtLogin): an agent that authenticates staff starts with the session.
+    startAtLogin: true,
+  };
+}
+
+export interface CoreHandle {
+  host: TesseraHost;
+  power: PowerEvents;
+  policy: ShellPolicy;
+  /** Stops the UI core, the runtime (audit log closed) and the means. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface CoreOptions {
+  /** `--config <file>`; default: the platform's machine policy sources. */
+  configPath?: string;
+  log(message: string, cause?: unknown): void;
+}
+
+export async function startCore(options: CoreOptions): Promise<CoreHandle> {
+  const effective = loadAgentConfig(options.configPath !== undefined ? { configPath: options.configPath } : {});
+  for (const w of effective.warnings) options.log(`configuration: ${JSON.stringify(w)}`);
+  const config = effective.config;
+  const policy = shellPolicyOf(config);
+  const means = meansFromConfig(config);
+  try {
+    const trust = TrustStore.fromPemFiles(config.cps.trustAnchors);
+    const agent = await startUiAgent({
+      config,
+      trust,
+      ...(means.badge ? { badge: means.badge } : {}),
+      ...(means.fido ? { fido: means.fido } : {}),
+      ui: { policy: { settings: policy.allowUserSettings, quit: policy.allowQuit }, log: options.log },
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      host: agent.core,
+      power: enginePowerEvents({ engine: agent.runtime.engine, probe: agent.runtime.probe, log: options.log }),
+      policy,
+      stop: () =>
+        (stopping ??= (async () => {
+          await agent.stop();
+          await means.close();
+        })()),
+    };
+  } catch (e) {
+    await means.close();
+    throw e;
+  }
+}
