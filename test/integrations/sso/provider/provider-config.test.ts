@@ -8,7 +8,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { loadProviderConfig, parseProviderConfig, startEmbeddedProvider, SIGNING_KEYS_FILE, COOKIE_KEYS_FILE } from '../../../../src/main/integrations/sso/provider/index.js';
 import { SsoError } from '../../../../src/main/integrations/sso/sso-error.js';
@@ -147,5 +148,44 @@ describe('tessera sso provider', () => {
     const c = ctx(false);
     assert.equal(await runSsoProvider(c, [], () => Promise.resolve()), 1);
     assert.match(c.err(), /--config/);
+  });
+});
+
+describe('tessera sso provider as a child process', () => {
+  const BIN = resolve(import.meta.dirname, '../../../../../bin/tessera');
+
+  function spawnProvider(args: string[]) {
+    const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_LANG: 'fr' };
+    delete env['TESSERA_CONFIG'];
+    const child = spawn(process.execPath, [BIN, 'sso', 'provider', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { child, exit, out: () => stdout, err: () => stderr };
+  }
+
+  it('prints where it listens in French, serves, and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(root, 'child-'));
+    const port = await freePort();
+    writeFileSync(join(dir, 'provider.json'), JSON.stringify(minimal(port)));
+    const p = spawnProvider(['--config', join(dir, 'provider.json')]);
+    const deadline = Date.now() + 20_000;
+    while (!p.out().includes('\n') && Date.now() < deadline && p.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    assert.match(p.out(), new RegExp(`^Fournisseur d’identité Tessera à l’écoute sur http://127\\.0\\.0\\.1:${port} `), `stdout: ${p.out()} stderr: ${p.err()}`);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).status, 200);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exit, 0);
+  });
+
+  it('a broken file: exit 11 and the field named on stderr, nothing listening', async () => {
+    const dir = mkdtempSync(join(root, 'child-bad-'));
+    writeFileSync(join(dir, 'provider.json'), JSON.stringify({ ...minimal(), clients: [{ clientId: 'dpi', redirectUris: ['ftp://x/cb'] }] }));
+    const p = spawnProvider(['--config', join(dir, 'provider.json'), '--lang', 'en']);
+    assert.equal(await p.exit, 11);
+    // (On Node 20 oidc-provider also prints its "Unsupported runtime" warning; production runs Node 22+.)
+    assert.match(p.err(), /^tessera: Unusable SSO configuration: .*clients\.0\.redirectUris\.0/m);
+    assert.equal(p.out(), '');
   });
 });
