@@ -45,29 +45,47 @@ const BATCH_TIME_MS = 20_000;
 const HANG_GRACE_MS = PER_RUN_TIMEOUT_MS + 15_000;
 const MAX_MIRRORED_INPUT = 64 * 1024;
 
-/** Runs one batch in a worker; a worker that outlives its time is terminated and reported as a hang with the input it was running. */
-function runBatch(target: string, seed: number, timeLimitMs: number): Promise<BatchResult> {
-  const current = new SharedArrayBuffer(4 + MAX_MIRRORED_INPUT);
-  const req: BatchRequest = { target, seed, numRuns: BATCH_RUNS, timeLimitMs, current };
+type WorkerOutcome = { kind: 'done'; result: BatchResult } | { kind: 'stuck'; inputHex: string };
+
+/** Runs `req` in a worker; one that outlives `limitMs` is terminated, with the input it was running. */
+function inWorker(req: BatchRequest, limitMs: number): Promise<WorkerOutcome> {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: req });
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (f: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      f();
+    };
     const timer = setTimeout(() => {
-      const n = Atomics.load(new Int32Array(current, 0, 1), 0);
-      const input = Buffer.from(new Uint8Array(current, 4, n));
-      void worker.terminate();
-      resolve({ executions: 0, failed: true, seed, path: undefined, inputHex: hex(input), error: `hang: no answer within ${timeLimitMs + HANG_GRACE_MS} ms (synchronous loop?)` });
-    }, timeLimitMs + HANG_GRACE_MS);
-    worker.once('message', (m: { ok: true; result: BatchResult } | { ok: false; error: string }) => {
-      clearTimeout(timer);
-      void worker.terminate();
-      if (m.ok) resolve(m.result);
-      else reject(new Error(m.error));
-    });
-    worker.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
+      const n = Atomics.load(new Int32Array(req.current, 0, 1), 0);
+      settle(() => resolve({ kind: 'stuck', inputHex: hex(Buffer.from(new Uint8Array(req.current, 4, n))) }));
+    }, limitMs);
+    worker.once('message', (m: { ok: true; result: BatchResult } | { ok: false; error: string }) =>
+      settle(() => (m.ok ? resolve({ kind: 'done', result: m.result }) : reject(new Error(m.error)))),
+    );
+    worker.once('error', (e) => settle(() => reject(e)));
+    worker.once('exit', (code) => settle(() => reject(new Error(`worker exited (code ${code}) without an answer`))));
   });
+}
+
+/**
+ * One batch. A batch that outlives its time is terminated; the input it was running is then
+ * replayed alone in a fresh worker: a hang only when the replay hangs too (else the machine was
+ * just busy, counted as a batch error by the caller).
+ */
+async function runBatch(target: string, seed: number, timeLimitMs: number): Promise<BatchResult> {
+  const current = (): SharedArrayBuffer => new SharedArrayBuffer(4 + MAX_MIRRORED_INPUT);
+  const out = await inWorker({ target, seed, numRuns: BATCH_RUNS, timeLimitMs, current: current() }, timeLimitMs + HANG_GRACE_MS);
+  if (out.kind === 'done') return out.result;
+  const again = await inWorker({ target, seed, numRuns: 1, timeLimitMs, current: current(), replay: out.inputHex }, 4 * PER_RUN_TIMEOUT_MS + 10_000);
+  if (again.kind === 'stuck') {
+    return { executions: 1, failed: true, seed, path: undefined, inputHex: out.inputHex, error: `hang: the input did not finish within ${4 * PER_RUN_TIMEOUT_MS + 10_000} ms when replayed alone` };
+  }
+  if (again.result.failed) return again.result;
+  throw new Error(`batch stopped after ${timeLimitMs + HANG_GRACE_MS} ms; its last input replayed alone finishes: a busy machine, not a hang`);
 }
 
 async function exportSeeds(targets: readonly FuzzTarget[]): Promise<void> {

@@ -6,10 +6,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runTarget } from '../../test/fuzz/harness.js';
 import { targetNamed } from '../../test/fuzz/targets/index.js';
-import { hex } from '../../src/main/protocols/iso7816/index.js';
+import { fromHex, hex } from '../../src/main/protocols/iso7816/index.js';
 
 export interface BatchRequest {
   readonly target: string;
+  /** Replay this one input (hex) instead of a batch: confirms a suspected hang. */
+  readonly replay?: string;
   readonly seed: number;
   readonly numRuns: number;
   readonly timeLimitMs: number;
@@ -26,7 +28,22 @@ export interface BatchResult {
   readonly error: string | undefined;
 }
 
+async function replay(req: BatchRequest & { replay: string }): Promise<BatchResult> {
+  const target = targetNamed(req.target);
+  if (!target) throw new Error(`no target ${req.target}`);
+  await target.setup?.();
+  try {
+    await target.check(fromHex(req.replay));
+    return { executions: 1, failed: false, seed: req.seed, path: undefined, inputHex: req.replay, error: undefined };
+  } catch (e) {
+    return { executions: 1, failed: true, seed: req.seed, path: undefined, inputHex: req.replay, error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await target.teardown?.();
+  }
+}
+
 async function run(req: BatchRequest): Promise<BatchResult> {
+  if (req.replay !== undefined) return replay({ ...req, replay: req.replay });
   const target = targetNamed(req.target);
   if (!target) throw new Error(`no target ${req.target}`);
   const header = new Int32Array(req.current, 0, 1);
