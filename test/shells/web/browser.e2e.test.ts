@@ -3,7 +3,8 @@
  * the simulator panel inserts the CPS card → the PIN pad shows the holder → the PIN typed on
  * the keyboard → the status shows the person and the time left → lock → badge tap → unlocked →
  * locked again, card pulled, "I forgot my card" → the key's PIN → unlocked with the key →
- * network cut → degraded mode shown (identity provider unreachable) → restored → the web shell
+ * network cut → degraded mode shown (identity provider unreachable) → restored → signed out, a
+ * badge tap asks the badge PIN → a badge + PIN session → the web shell
  * stopped (agent unreachable shown) and started again (the page reconnects and catches up).
  * Refused: no token, a wrong Host, a page of another origin opening the socket.
  *
@@ -18,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { listAuditFiles } from '../../../src/main/integrations/audit/index.js';
 import { startWebShell, type WebShell } from '../../../src/main/shells/web/web-shell.js';
-import { DEMO_CARD_PIN, DEMO_KEY_PIN, openDemoWorld, type DemoWorld } from './demo-world.js';
+import { DEMO_BADGE_PIN, DEMO_CARD_PIN, DEMO_KEY_PIN, openDemoWorld, type DemoWorld } from './demo-world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -186,6 +187,24 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await act(/Rétablir le réseau/);
     await warning.waitFor({ state: 'detached', timeout: 20_000 });
     await shot('restored');
+  });
+
+  it('signed out, a badge tapped asks its PIN (badge + PIN) → a new session on the badge', async () => {
+    await app.getByRole('button', { name: 'Fermer la session' }).click();
+    await sessionState('none');
+    // The badge stays on the reader until its PIN is checked: the panel's action ends after.
+    const tap = panel.getByRole('button', { name: /Présenter le badge/ });
+    await tap.click();
+    await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
+    assert.match(await app.locator('.pin-holder').innerText(), /JEAN MARTIN/);
+    await shot('badge-pin-pad');
+    await app.locator('#pin-input').focus();
+    await app.keyboard.type(DEMO_BADGE_PIN);
+    await app.keyboard.press('Enter');
+    await sessionState('active');
+    await panel.locator('#panel-status').filter({ hasText: /Fait\.|Done\./ }).waitFor({ timeout: 20_000 });
+    assert.ok((await auditLines()).some((l) => l.decision === 'open' && l.means === 'desfire'), 'the badge + PIN opening is on the audit trail');
+    await shot('badge-pin-session');
   });
 
   it('the web shell goes away: the page says the agent does not answer; it comes back: the page reconnects and reads the status again', async () => {

@@ -5,6 +5,7 @@
  */
 import { startAgentRuntime, type AgentRuntime, type AgentRuntimeOptions } from '../agent/agent-runtime.js';
 import type { EngineAgentRecord } from '../agent/engine-agent.js';
+import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../../means/desfire/badge-pin.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { IpcErrorCode, err, ok } from '../../../shared/result.js';
 import type { SsoView } from '../../../shared/status-view.js';
@@ -58,7 +59,11 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     else early.push(r);
     opts.report?.(r);
   };
-  const { ui, fido, ...runtimeOptions } = opts;
+  const { ui, fido, badge, ...runtimeOptions } = opts;
+  // Who the last tap on each reader was (the badge register's name), for the badge PIN prompt.
+  const tapped = new Map<string, string>();
+  const badgePinPad = (reader: string): Promise<Buffer> =>
+    pins.ask({ reader, holder: tapped.get(reader) ?? reader, means: 'desfire', reason: 'second_factor', length: { min: PIN_MIN_DIGITS, max: PIN_MAX_DIGITS } });
   const holderOf = (person: string): string => {
     const s = [rt.runtime?.engine.status().current, ...(rt.runtime?.engine.status().others ?? [])].find((x) => x?.person.id === person);
     return s?.person.name.trim() || person;
@@ -69,10 +74,18 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     monitor,
     pinPad: pins.cpsPinPad,
     report,
+    // A badge tapped outside a window asks its PIN (badge + PIN) on the same PIN pad.
+    ...(badge ? { badge: { ...badge, pinPad: badge.pinPad ?? badgePinPad } } : {}),
     // The key's PIN is typed on the same PIN pad; the touch prompt follows it.
     ...(fido ? { fido: { ...fido, pinPad: (person: string) => pins.ask({ reader: FIDO_PROMPT, holder: holderOf(person), means: 'fido2', length: fidoPinLength, touchAfter: true }) } } : {}),
   });
   rt.runtime = runtime;
+  // Decisions are heard before the call that made them returns: the name is known before the PIN is asked.
+  const offTaps = runtime.engine.onRecorded((d) => {
+    if (d.event !== 'badge_tap' || d.reader === undefined) return;
+    const name = d.meansRef?.kind === 'desfire' ? badge?.register.find(d.meansRef.id)?.name : undefined;
+    tapped.set(d.reader, name?.trim() || d.person || d.reader);
+  });
   const securityKey = (): ReturnType<NonNullable<UiCoreOptions['securityKey']>> => {
     // The person in front (locked or expired) is the one who forgot their card.
     const s = runtime.engine.status().current;
@@ -95,6 +108,7 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     monitor,
     stop: () =>
       (stopping ??= (async () => {
+        offTaps();
         started.stop();
         await runtime.stop();
       })()),
