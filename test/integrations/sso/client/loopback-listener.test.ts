@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { CALLBACK_PAGE_CSP, LoopbackListener, SsoError } from '../../../../src/main/integrations/sso/client/index.js';
 import { rejectsWith } from './fixtures/helpers.js';
 
@@ -146,5 +147,46 @@ describe('LoopbackListener', () => {
     assert.equal(l.redirectUri, `http://127.0.0.1:${port}/callback`);
     await l.close();
     await rejectsWith(LoopbackListener.open({ port: 70000 }), 'sso_config_invalid');
+  });
+
+  it('fuzz: hostile raw requests (any request line, Host, query) get an HTTP answer or a closed connection; none ends or hijacks the attempt', async () => {
+    const l = await LoopbackListener.open();
+    const state = 'S'.repeat(43);
+    const waiting = l.waitForCallback({ state, timeoutMs: 60_000 });
+    let settled = false;
+    void waiting.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    /** Writes raw bytes, resolves with the status line's code (0 when the server just closed). */
+    const raw = (bytes: Buffer): Promise<number> =>
+      new Promise((resolve) => {
+        const sock = connect(l.port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        sock.on('data', (c: Buffer) => chunks.push(c));
+        sock.on('error', () => resolve(0));
+        sock.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? 0)));
+        sock.end(bytes);
+      });
+    const piece = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('/callback', '?', '&', '=', 'state=', 'code=', 'error=', state, '%', '%00', '\r\n', ' ', '#', '//', '..'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'HEAD', 'OPTIONS', 'G\u00c9T', ''),
+        fc.array(piece, { maxLength: 8 }),
+        fc.oneof(fc.constant(`127.0.0.1:${l.port}`), fc.constant(`localhost:${l.port}`), fc.string({ maxLength: 30 })),
+        async (method, parts, host) => {
+          const target = parts.join('');
+          // The one request the rules must accept is excluded: anything else must be turned away.
+          fc.pre(!(method === 'GET' && host === `127.0.0.1:${l.port}` && new URLSearchParams(target.split('?')[1] ?? '').getAll('state').join() === state && target.split('?')[0] === '/callback'));
+          const status = await raw(Buffer.from(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 'latin1'));
+          assert.ok(status === 0 || (status >= 400 && status < 500), `status ${status} for ${JSON.stringify([method, target, host])}`);
+          assert.equal(settled, false, 'a hostile request ended the attempt');
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const answer = send(l.port, `/callback?code=c&state=${state}`);
+    (await waiting).finish({ ok: true });
+    assert.equal((await answer).status, 200);
   });
 });
