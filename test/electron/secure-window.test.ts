@@ -96,15 +96,11 @@ function fakeElectron() {
     constructor(options: BrowserWindowConstructorOptions) {
       this.options = options;
       made.push(this);
-      const self = this;
       this.webContents = {
         session,
-        on(event: string, listener: (e: { preventDefault(): void }) => void): unknown {
-          self.handlers.set(event, listener);
-          return undefined;
-        },
-        setWindowOpenHandler(handler: () => { action: 'allow' | 'deny' }) {
-          self.openHandler = handler;
+        on: (event: string, listener: (e: { preventDefault(): void }) => void): unknown => this.handlers.set(event, listener),
+        setWindowOpenHandler: (handler: () => { action: 'allow' | 'deny' }) => {
+          this.openHandler = handler;
         },
       };
     }
