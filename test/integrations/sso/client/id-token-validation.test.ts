@@ -6,10 +6,13 @@
  * or a slow provider. The browser leg is a plain fetch (the provider redirects straight back).
  */
 import { after, before, describe, it } from 'node:test';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { OidcClient, SsoError } from '../../../../src/main/integrations/sso/client/index.js';
 import { startHostileProvider, type HostileProvider, type Tamper } from './fixtures/hostile-provider.js';
 import { fetchOpener } from './fixtures/openers.js';
+import { rejectsWith } from './fixtures/helpers.js';
 
 describe('ID token validation (hostile token endpoint)', () => {
   let hostile: HostileProvider;
@@ -91,3 +94,64 @@ describe('ID token validation (hostile token endpoint)', () => {
     assert.equal(new URL(opener.opened[0] ?? '').searchParams.get('login_hint'), '810002345678');
   });
 });
+
+describe('OidcClient: broken discovery, failed opener, cancellation', () => {
+  /** A provider whose discovery answers `handler`'s way. */
+  async function withServer(handler: (issuer: string, req: IncomingMessage, res: ServerResponse) => void, run: (issuer: string) => Promise<void>): Promise<void> {
+    let issuer = '';
+    const server = createServer((req, res) => handler(issuer, req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await run(issuer);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }
+  const discover = (issuer: string) => OidcClient.discover({ issuer, clientId: 'c', insecureLoopbackIssuer: true, requestTimeoutMs: 2000 });
+
+  it('discovery answering 500, or not JSON: sso_provider_error (invalid_response)', async () => {
+    await withServer(
+      (_i, _req, res) => res.writeHead(500, { 'Content-Type': 'text/html' }).end('<h1>oops</h1>'),
+      async (issuer) => assert.equal((await rejectsWith(discover(issuer), 'sso_provider_error')).reason, 'invalid_response'),
+    );
+    await withServer(
+      (_i, _req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<h1>portal</h1>'),
+      async (issuer) => assert.equal((await rejectsWith(discover(issuer), 'sso_provider_error')).reason, 'invalid_response'),
+    );
+  });
+
+  it('a discovery document naming another issuer: sso_provider_error (issuer_mismatch)', async () => {
+    await withServer(
+      (_i, _req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ issuer: 'https://elsewhere.example', authorization_endpoint: 'https://elsewhere.example/auth' })),
+      async (issuer) => assert.equal((await rejectsWith(discover(issuer), 'sso_provider_error')).reason, 'issuer_mismatch'),
+    );
+  });
+
+  it('endpoints that leave the loopback over http are refused even with the loopback exception', async () => {
+    await withServer(
+      (issuer, _req, res) =>
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: 'http://tokens.example/token', jwks_uri: `${issuer}/jwks`, response_types_supported: ['code'] })),
+      async (issuer) => assert.equal((await rejectsWith(discover(issuer), 'sso_config_invalid')).reason, 'insecure_endpoint'),
+    );
+  });
+
+  it('an opener that fails ends the attempt with its error and closes the listener; an abort ends it with sso_cancelled', async () => {
+    const hostile = await startHostileProvider();
+    try {
+      const client = await discover(hostile.issuer);
+      let redirect = '';
+      const failing = { open: () => Promise.reject(new SsoError('sso_browser_failed', 'no browser', { reason: 'xdg-open' })) };
+      await rejectsWith(client.signIn({ opener: failing, timeoutMs: 5000, onListening: (uri) => (redirect = uri) }), 'sso_browser_failed');
+      await assert.rejects(fetch(redirect), /fetch failed/, 'the listener is closed');
+
+      const ac = new AbortController();
+      const idle = { open: () => Promise.resolve(ac.abort()) };
+      await rejectsWith(client.signIn({ opener: idle, timeoutMs: 5000, signal: ac.signal }), 'sso_cancelled');
+    } finally {
+      await hostile.close();
+    }
+  });
+});
+
