@@ -262,6 +262,11 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   sso_browser_failed: { fr: () => 'Impossible d’ouvrir le navigateur pour la connexion.', en: () => 'Could not open the browser to sign in.' },
   sso_no_token: { fr: () => 'Aucun jeton SSO valable pour cette session.', en: () => 'No valid SSO token for this session.' },
   sso_keychain_unavailable: { fr: (p) => `Trousseau du système indisponible${p.reason ? ` (${p.reason})` : ''}.`, en: (p) => `System keychain unavailable${p.reason ? ` (${p.reason})` : ''}.` },
+  keychain_unavailable: { fr: () => 'Trousseau du système introuvable (aucun service de secrets dans la session).', en: () => 'System keychain not found (no secret service in the session).' },
+  keychain_locked: { fr: () => 'Trousseau du système verrouillé : déverrouillez-le puis recommencez.', en: () => 'System keychain locked: unlock it and try again.' },
+  keychain_denied: { fr: () => 'Le trousseau du système a refusé l’accès à Tessera.', en: () => 'The system keychain refused Tessera access.' },
+  keychain_failed: { fr: (p) => `Erreur du trousseau du système${p.reason ? ` : ${p.reason}` : ''}.`, en: (p) => `System keychain error${p.reason ? `: ${p.reason}` : ''}.` },
+  keychain_bad_input: { fr: () => 'Demande au trousseau du système invalide.', en: () => 'Invalid request to the system keychain.' },
   sso_not_allowed: { fr: () => 'Cette application n’est pas autorisée à obtenir un jeton.', en: () => 'This application is not allowed to get a token.' },
   sso_assertion_invalid: { fr: (p) => `Preuve de connexion du poste refusée (${p.reason ?? ''}).`, en: (p) => `Workstation sign-in proof refused (${p.reason ?? ''}).` },
   sso_key_storage_insecure: { fr: (p) => `Stockage des clés refusé : ${p.reason ?? ''} (dossier 0700 et fichiers 0600 attendus).`, en: (p) => `Key storage refused: ${p.reason ?? ''} (folder 0700 and files 0600 expected).` },
@@ -307,6 +312,14 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
   'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },
   'ui.allowQuit': { fr: 'true | false', en: 'true | false' },
   'control.socketPath': { fr: 'chemin absolu de socket', en: 'absolute socket path' },
+  'tokenBroker.applications': {
+    fr: 'liste de { path : chemin absolu de l’exécutable, sha256? : 64 chiffres hexadécimaux, audiences : noms pris dans tokenBroker.audiences } (64 au plus)',
+    en: 'array of { path: absolute executable path, sha256?: 64 hex digits, audiences: names from tokenBroker.audiences } (at most 64)',
+  },
+  'tokenBroker.audiences': {
+    fr: 'liste de { audience, resource? : URL https://, scope? : liste de scopes } (64 au plus, chaque audience une fois)',
+    en: 'array of { audience, resource?: https:// URL, scope?: array of scope names } (at most 64, each audience once)',
+  },
 };
 
 /** The allowed values of a configuration key in `lang`; undefined for a key this table does not know. */
