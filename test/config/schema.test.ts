@@ -47,6 +47,7 @@ describe('configuration schema: defaults and valid settings', () => {
       sso: { scopes: ['openid'], acrValues: [] },
       ui: { language: 'fr', allowUserSettings: true, allowQuit: true },
       control: {},
+      tokenBroker: { applications: [], audiences: [] },
     });
   });
 
@@ -60,6 +61,10 @@ describe('configuration schema: defaults and valid settings', () => {
       sso: { issuerUrl: 'https://sso.chu-exemple.fr/realms/soignants', clientId: 'tessera-agent', loopbackPort: 8700, scopes: ['openid', 'profile'], acrValues: ['eidas2'] },
       ui: { language: 'en', allowUserSettings: false, allowQuit: false },
       control: { socketPath: '/run/tessera/agent.sock' },
+      tokenBroker: {
+        applications: [{ path: '/opt/dpi/bin/dpi-client', sha256: 'ab'.repeat(32), audiences: ['https://dpi.chu-exemple.fr/api'] }],
+        audiences: [{ audience: 'https://dpi.chu-exemple.fr/api', resource: 'https://dpi.chu-exemple.fr/api', scope: ['dpi.read'] }],
+      },
     };
     assert.deepEqual(parseConfig(JSON.stringify(full), 'policy.json'), full);
   });

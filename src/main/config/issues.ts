@@ -47,6 +47,8 @@ export const ALLOWED: Readonly<Record<SettingPath, string>> = {
   'ui.allowUserSettings': 'true | false',
   'ui.allowQuit': 'true | false',
   'control.socketPath': 'absolute socket path',
+  'tokenBroker.applications': 'array of { path: absolute executable path, sha256?: 64 hex digits, audiences: names from tokenBroker.audiences } (at most 64)',
+  'tokenBroker.audiences': 'array of { audience, resource?: https:// URL, scope?: array of scope names } (at most 64, each audience once)',
 };
 
 /** Keys directly under an object path ('' is the top level). */

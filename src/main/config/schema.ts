@@ -129,6 +129,38 @@ export const controlSchema = z.strictObject({
   socketPath: filePath.optional(),
 });
 
+/** An absolute executable path (POSIX, or a Windows drive path). */
+const executablePath = z.string().regex(/^(\/|[A-Za-z]:\\)[^\0]{0,4095}$/);
+/** An audience: an API identifier or URL as the provider puts it in `aud`. */
+const audienceId = z.string().regex(/^[\x21-\x7e]{1,256}$/);
+
+export const tokenBrokerSchema = z
+  .strictObject({
+    /** Local applications allowed to ask the agent for a token, by executable (and optional SHA-256). */
+    applications: z
+      .array(z.strictObject({ path: executablePath, sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(), audiences: z.array(audienceId).min(1).max(32) }))
+      .max(64)
+      .default([]),
+    /** Audiences the broker serves, and how a token for each is asked for when the session's own token does not name it. */
+    audiences: z
+      .array(z.strictObject({ audience: audienceId, resource: secureUrl.optional(), scope: z.array(scopeToken).min(1).max(32).optional() }))
+      .max(64)
+      .default([]),
+  })
+  .superRefine((v, ctx) => {
+    const known = new Set(v.audiences.map((a) => a.audience));
+    if (known.size !== v.audiences.length) {
+      ctx.addIssue({ code: 'custom', path: ['audiences'], message: 'an audience is listed twice', params: { problem: 'config.not_allowed', allowed: 'each audience once' } satisfies CustomProblem });
+    }
+    v.applications.forEach((a, i) => {
+      for (const aud of a.audiences) {
+        if (!known.has(aud)) {
+          ctx.addIssue({ code: 'custom', path: ['applications', i, 'audiences'], message: `audience ${aud} is not in tokenBroker.audiences`, params: { problem: 'config.not_allowed', allowed: 'audiences listed in tokenBroker.audiences' } satisfies CustomProblem });
+        }
+      }
+    });
+  });
+
 export const agentConfigSchema = z.strictObject({
   session: sessionSchema.prefault({}),
   cps: cpsSchema.prefault({}),
@@ -138,6 +170,7 @@ export const agentConfigSchema = z.strictObject({
   sso: ssoSchema.prefault({}),
   ui: uiSchema.prefault({}),
   control: controlSchema.prefault({}),
+  tokenBroker: tokenBrokerSchema.prefault({}),
 });
 
 export type AgentConfig = z.output<typeof agentConfigSchema>;
@@ -178,6 +211,8 @@ export const SETTINGS = {
   'ui.allowUserSettings': { userSettable: false },
   'ui.allowQuit': { userSettable: false },
   'control.socketPath': { userSettable: false, path: 'file' },
+  'tokenBroker.applications': { userSettable: false },
+  'tokenBroker.audiences': { userSettable: false },
 } as const satisfies Record<string, SettingInfo>;
 
 export type SettingPath = keyof typeof SETTINGS;
