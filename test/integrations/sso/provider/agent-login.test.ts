@@ -152,6 +152,19 @@ describe('agent-asserted sign-in (HTTP)', () => {
     await refusedWith('nonce_wrong_interaction', (b) => signClaims(world.key, { ...b, nonce: foreignNonce }));
   });
 
+  it('an agent error is a refusal page with the protocol value only (never what the URL made up)', async () => {
+    for (const [error, shown] of [['server_error', 'agent_server_error'], ['<b>x</b>', 'agent_no_answer']] as const) {
+      const jar = new JarClient();
+      const { agentUrl } = await toAgent(world, jar);
+      const back = new URL(agentUrl.searchParams.get('return_to') ?? '');
+      back.searchParams.set('error', error);
+      const page = await jar.get(back.href);
+      assert.equal(page.status, 400);
+      assert.match(page.body, new RegExp(`<code id="reason">${shown}</code>`));
+      assert.doesNotMatch(page.body, /<b>x<\/b>/);
+    }
+  });
+
   it('without a session at the agent, the provider shows its French sign-in page (English on request)', async () => {
     await world.engine.lock();
     try {

@@ -194,13 +194,13 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
     res.writeHead(status, PAGE_HEADERS).end(body);
   };
 
-  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, url: URL): Promise<void> {
+  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return html(res, 400, errorPage(pageLang(req.headers['accept-language']), 'invalid_request'));
     const lang = pageLang(req.headers['accept-language']);
     if (details.prompt.name === 'login') {
       const endpoint = config.agent.assertionEndpoint;
-      if (!endpoint || url.searchParams.has('manual')) return html(res, 200, signInPage(lang, `/interaction/${uid}`));
+      if (!endpoint) return html(res, 200, signInPage(lang, `/interaction/${uid}`));
       const to = new URL(endpoint);
       to.searchParams.set(REQUEST_PARAMS.nonce, nonces.issue(uid));
       to.searchParams.set(REQUEST_PARAMS.issuer, issuer);
@@ -237,8 +237,10 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
         log({ event: 'no_session', interaction: uid });
         return html(res, 200, signInPage(lang, retry));
       }
-      log({ event: 'proof_refused', reason: `agent_${error ?? 'no_answer'}`, detail: 'the agent answered without a proof' });
-      return html(res, 400, refusedPage(lang, `agent_${error ?? 'no_answer'}`, retry));
+      // Only the protocol's values are echoed (the page and the log never carry what a URL made up).
+      const reason = error === 'invalid_request' || error === 'server_error' ? `agent_${error}` : 'agent_no_answer';
+      log({ event: 'proof_refused', reason, detail: 'the agent answered without a proof' });
+      return html(res, 400, refusedPage(lang, reason, retry));
     }
     let verified;
     try {
@@ -294,7 +296,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
     const m = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/assertion)?$/.exec(url.pathname);
     if (m?.[1] !== undefined) {
       if (req.method !== 'GET') return html(res, 405, errorPage(pageLang(req.headers['accept-language']), 'invalid_request'));
-      return m[2] ? assertion(req, res, m[1], url) : interaction(req, res, m[1], url);
+      return m[2] ? assertion(req, res, m[1], url) : interaction(req, res, m[1]);
     }
     await oidc(req, res);
   };
