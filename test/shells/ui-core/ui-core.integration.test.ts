@@ -4,7 +4,7 @@
  * the holder and tries left; the PIN typed opens the session (person, means, factors, window
  * end) and its bytes are wiped; lock, sign out; a cancelled or interrupted PIN pad fails the
  * login with a typed code and no session; a stale request id is refused; an untrusted card is a
- * notice; pcscd down is degraded `pcsc_unavailable` until it is back.
+ * notice; a wrong PIN is said on the next PIN request with the tries left; pcscd down is degraded `pcsc_unavailable` until it is back.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -175,6 +175,26 @@ describe('UI core over the agent runtime through the real pcscd', () => {
     assert.ok(!prompts.some((x) => x.kind === 'pin' && x.holder !== 'JEAN MARTIN'));
     await bed.eject(1);
     await until('the notice cleared by the removal', () => prompt().kind === 'none');
+  });
+
+  it('a wrong PIN: refused and recorded; the card pulled and inserted again, the PIN pad says the last PIN was wrong and the tries left', async () => {
+    const same = card(); // the tries counter lives on the card
+    await bed.insert(0, same);
+    let p = await pinPrompt();
+    assert.equal(p.reason, undefined);
+    assert.deepEqual(await call(IpcChannel.submitPin, p.requestId, '0000'), { ok: true, value: null });
+    await until('the refusal', () => ui.runtime.engine.status().state === 'signed_out' && prompt().kind === 'none');
+    await ui.runtime.agent.idle();
+    await bed.eject(0);
+    await bed.insert(0, same);
+    p = await pinPrompt();
+    assert.equal(p.reason, 'wrong_pin');
+    assert.equal(p.triesLeft, 2);
+    assert.deepEqual(await call(IpcChannel.submitPin, p.requestId, '4711'), { ok: true, value: null });
+    await until('the session', () => status().session.state === 'active');
+    assert.deepEqual(await call(IpcChannel.signOut), { ok: true, value: null });
+    await bed.eject(0);
+    await until('signed out', () => status().session.state === 'none');
   });
 
   it('pcscd down → degraded pcsc_unavailable with its start time; back → cleared', async () => {

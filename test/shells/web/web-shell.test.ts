@@ -13,15 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { contentSecurityPolicy } from '../../../src/main/electron/secure-window-policy.js';
-import type { EngineStatus } from '../../../src/main/session/engine/session-engine.js';
-import type { Decision } from '../../../src/main/session/policy/decision.js';
 import { PinBroker } from '../../../src/main/shells/ui-core/pin-broker.js';
-import { UiCore, type UiRuntime } from '../../../src/main/shells/ui-core/ui-core.js';
+import { UiCore } from '../../../src/main/shells/ui-core/ui-core.js';
 import { startWebShell, type WebShell } from '../../../src/main/shells/web/web-shell.js';
 import { bridgePath, parseServerFrame, simulatorPath, type ServerFrame } from '../../../src/main/shells/web/wire.js';
 import { IpcChannel } from '../../../src/shared/ipc-contract.js';
 import { isPrompt } from '../../../src/shared/prompt.js';
 import { isStatusView } from '../../../src/shared/status-view.js';
+import { scriptedRuntime, type ScriptedRuntime } from '../ui-core/scripted-runtime.js';
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -38,37 +37,12 @@ function get(port: number, path: string, headers: Record<string, string> = {}, m
   });
 }
 
-/** A scripted runtime: the status is whatever the test sets. */
-function scriptedRuntime(): UiRuntime & { set(s: Partial<EngineStatus>): void; fire(): void } {
-  let status: EngineStatus = { state: 'signed_out', workstation: 'w', windowMs: 3_600_000, now: new Date(), locked: false, others: [] };
-  const listeners = new Set<(d: Decision) => void>();
-  return {
-    engine: {
-      status: () => status,
-      lock: () => Promise.reject(new Error('not scripted')),
-      signOut: () => Promise.reject(new Error('not scripted')),
-      onRecorded: (l) => {
-        listeners.add(l);
-        return () => listeners.delete(l);
-      },
-    },
-    agent: { readers: () => [{ name: 'Lecteur 0', card: false }] },
-    degraded: () => [],
-    set(s) {
-      status = { ...status, ...s };
-    },
-    fire() {
-      for (const l of listeners) l({} as Decision);
-    },
-  };
-}
-
 describe('web shell', () => {
   let dir: string;
   let shell: WebShell;
   let core: UiCore;
   let pins: PinBroker;
-  let runtime: ReturnType<typeof scriptedRuntime>;
+  let runtime: ScriptedRuntime;
   let cookie: string;
   let origin: string;
   const logs: string[] = [];

@@ -47,6 +47,7 @@ export class PinBroker {
   private readonly listeners = new Set<(p: Prompt) => void>();
   private stopped = false;
   private readonly aborted = new Set<string>();
+  private readonly wrong = new Set<string>();
 
   constructor(private readonly newId: () => string = () => randomBytes(16).toString('base64url')) {}
 
@@ -69,9 +70,15 @@ export class PinBroker {
     return () => this.listeners.delete(listener);
   }
 
+  /** The last PIN given on `reader` was wrong: the next request there carries reason `wrong_pin`. */
+  lastWasWrong(reader: string): void {
+    this.wrong.add(reader);
+  }
+
   /** Shows a PIN prompt and waits for the person's answer. */
   ask(a: PinAsk): Promise<Buffer> {
     if (this.stopped) return Promise.reject(new UiError('ui_stopped', 'the UI core is stopped'));
+    const reason = this.wrong.delete(a.reader) && a.reason === undefined ? 'wrong_pin' : a.reason;
     this.abort('pin_superseded', 'another PIN request replaced this one');
     return new Promise<Buffer>((resolve, reject) => {
       const id = this.newId();
@@ -82,7 +89,7 @@ export class PinBroker {
         holder: a.holder,
         means: a.means,
         ...(a.triesLeft !== undefined ? { triesLeft: a.triesLeft } : {}),
-        ...(a.reason ? { reason: a.reason } : {}),
+        ...(reason ? { reason } : {}),
         length: { min: a.length.min, max: a.length.max },
       });
     });

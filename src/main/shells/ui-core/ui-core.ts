@@ -31,6 +31,8 @@ export interface UiRuntime {
     lock(): Promise<Decision>;
     signOut(personId?: string): Promise<Decision>;
     onRecorded(listener: (d: Decision) => void): () => void;
+    /** Failures the engine could not answer to anyone (a decision not recorded, a timer step). */
+    onError?(listener: (e: unknown) => void): () => void;
   };
   readonly agent: { readers(): readonly { name: string; card: boolean }[] };
   readonly probe?: { checkNow(): Promise<unknown> } | undefined;
@@ -107,6 +109,17 @@ export class UiCore implements TesseraHost {
       opts.pins.onPrompt(() => this.refresh()),
     );
     if (opts.sso?.onChange) this.offs.push(opts.sso.onChange(() => this.refresh()));
+    // The core failed (e.g. the audit trail cannot be written): the UI says so until a retry.
+    const onError = opts.runtime.engine.onError;
+    if (onError) {
+      this.offs.push(
+        onError.call(opts.runtime.engine, (e) => {
+          this.opts.log?.('ui core: the agent core failed', e);
+          this.agentState = 'error';
+          this.refresh();
+        }),
+      );
+    }
     this.timer = setInterval(() => this.refresh(), opts.refreshMs ?? 1000);
     this.timer.unref();
   }
@@ -116,6 +129,8 @@ export class UiCore implements TesseraHost {
     if (r.type === 'login' && r.status === 'failed') {
       this.opts.pins.clearTouch();
       if (this.opts.pins.takeAborted(r.reader)) return;
+      // The next PIN request on this reader says the last one was wrong (with the tries left).
+      if (r.code === 'wrong_pin') this.opts.pins.lastWasWrong(r.reader);
       const notice = noticeOfCode[r.code];
       if (notice) this.opts.pins.notice(notice);
     }

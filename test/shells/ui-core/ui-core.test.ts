@@ -1,0 +1,66 @@
+/**
+ * The UI core's own rules on a scripted runtime: pushes only on change, the agent error state
+ * after an engine failure until a retry, actions refused when they cannot apply (nobody to
+ * lock, no fallback configured, enrolment not allowed), settings within what policy allows.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PinBroker } from '../../../src/main/shells/ui-core/pin-broker.js';
+import { UiCore } from '../../../src/main/shells/ui-core/ui-core.js';
+import type { StatusView } from '../../../src/shared/status-view.js';
+import { scriptedRuntime } from './scripted-runtime.js';
+
+function setup(opts: { settingsAllowed?: { language?: boolean; notifications?: boolean } } = {}) {
+  const runtime = scriptedRuntime();
+  const core = new UiCore({ runtime, pins: new PinBroker(), monitor: { on: () => () => undefined }, refreshMs: 60_000, ...opts });
+  const pushed: StatusView[] = [];
+  core.onStatus((s) => pushed.push(s));
+  return { runtime, core, pushed };
+}
+
+describe('UI core', () => {
+  it('pushes a status only when it changed', () => {
+    const { runtime, core, pushed } = setup();
+    runtime.fire();
+    core.refresh();
+    assert.equal(pushed.length, 0, 'nothing changed');
+    runtime.degradedReasons.push({ code: 'idp_unreachable', since: new Date().toISOString() });
+    core.refresh();
+    core.refresh();
+    assert.equal(pushed.length, 1);
+    assert.deepEqual(pushed[0]?.degraded.reasons.map((r) => r.code), ['idp_unreachable']);
+    core.stop();
+  });
+
+  it('an engine failure shows the agent in error until the person retries', async () => {
+    const { runtime, core, pushed } = setup();
+    runtime.fail(new Error('audit trail not writable'));
+    assert.equal(pushed.at(-1)?.agent, 'error');
+    assert.deepEqual(await core.retryConnection(), { ok: true, value: null });
+    assert.equal(pushed.at(-1)?.agent, 'ok');
+    core.stop();
+  });
+
+  it('refuses what cannot apply: lock and sign out with nobody, the key fallback and enrolment when not configured', async () => {
+    const { core } = setup();
+    const codes = [await core.lock(), await core.signOut(), await core.useSecurityKey(), await core.enrol({ kind: 'badge' }), core.cancelEnrol('e1')].map((r) => (r.ok ? 'ok' : r.error.code));
+    assert.deepEqual(codes, ['no-session', 'no-session', 'not-allowed', 'not-allowed', 'stale-request']);
+    const s = core.getStatus();
+    assert.ok(s.ok);
+    assert.deepEqual(s.value.allowed, { settings: false, quit: true, securityKey: false, enrol: [] });
+    core.stop();
+  });
+
+  it('settings: changed when the policy allows, refused (and unchanged) when it does not', () => {
+    const { core } = setup({ settingsAllowed: { language: false } });
+    const changed = core.setSettings({ notifications: false });
+    assert.ok(changed.ok);
+    assert.equal(changed.value.values.notifications, false);
+    const refused = core.setSettings({ language: 'en', notifications: true });
+    assert.equal(!refused.ok && refused.error.code, 'not-allowed');
+    const now = core.getSettings();
+    assert.ok(now.ok);
+    assert.deepEqual(now.value, { values: { language: 'system', notifications: false }, allowed: { language: false, notifications: true } });
+    core.stop();
+  });
+});
