@@ -9,23 +9,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/main/config/config.js';
 import { listAuditFiles, verifyAuditFile } from '../../../src/main/integrations/audit/index.js';
 import type { Kms } from '../../../src/main/integrations/kms/index.js';
-import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
 import { BadgeError, enrolBlankBadge, rekeyBadge, revokeBadge, tapBadge, type EnrolmentAuditEntry } from '../../../src/main/means/desfire/index.js';
-import { startAgentRuntime, type AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
-import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.js';
 import { SimulatedChannel } from '../../means/cps/simulated-channel.js';
 import { AID, ALICE, BOB, OPERATOR, cpsTwoFactor, kmsFor, newMasters, tempRegister } from '../../means/desfire/badge-fixture.js';
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
-import { CpsCard } from '../../testbed/cards/cps-card.js';
 import { DesfireCard } from '../../testbed/cards/desfire-card.js';
-import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
-import { until } from './until.js';
+import { cpsLogin, startTestRuntime, type TestRuntime } from './runtime-fixture.js';
 
 async function refused(p: Promise<unknown>, code: string, reason?: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof BadgeError && e.code === code && (reason === undefined || e.reason === reason));
@@ -111,61 +103,43 @@ describe('badge layer: the audit comes first', () => {
   });
 });
 
-interface AuditLine { event: string; decision: string; reason: string; means: string | null; person: string | null; factors: string[]; details?: Record<string, unknown> }
-
 describe('agent runtime: audited enrolment, re-key and revocation through the real pcscd', () => {
   let bed: TestBed;
   let kms: Kms;
-  let runtime: AgentRuntime;
-  let dir: string;
+  let t: TestRuntime;
   const masters = newMasters();
   const newer = newMasters();
   const reg = tempRegister();
   const blank = new DesfireCard({ ev2: true, randomUid: true });
   let enrolmentId = '';
 
-  const audit = (): AuditLine[] => readFileSync(join(dir, 'audit', 'audit-000001.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as AuditLine);
+  const audit = () => t.audit();
 
   before(async () => {
     bed = await openTestBed();
-    const pki = await getSharedTestPki();
     kms = kmsFor(masters);
-    dir = mkdtempSync(join(tmpdir(), 'tessera-audited-enrol-'));
-    const config = parseConfig(JSON.stringify({ audit: { dir: join(dir, 'audit') }, control: { socketPath: join(dir, 'agent.sock') } }), 'test');
-    runtime = await startAgentRuntime({
-      config,
-      workstation: 'bureau-badges-01',
-      trust: TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]),
-      monitor: new ReaderMonitor({ backoff: { initialMs: 100, maxMs: 400 } }),
-      pinPad: async () => Buffer.from('1234'),
-      badge: { keys: kms, register: reg.register, aid: AID, operators: [ALICE.id] },
-    });
+    t = await startTestRuntime('audited-enrol', { badge: { keys: kms, register: reg.register, aid: AID, operators: [ALICE.id] } });
     await bed.insert(0, blank);
-    await runtime.agent.idle();
+    await t.runtime.agent.idle();
   });
 
   after(async () => {
-    await runtime.stop();
+    await t.dispose();
     await kms.close();
     await bed.close();
     reg.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('without a session: enrolment refused (no_session), nothing bound, nothing recorded as enrolled', async () => {
     const pin = Buffer.from('4826');
-    await refused(runtime.agent.enrolBadge({ reader: bed.readerNames[0], person: BOB, pin }), 'enrolment_refused', 'no_session');
+    await refused(t.runtime.agent.enrolBadge({ reader: bed.readerNames[0], person: BOB, pin }), 'enrolment_refused', 'no_session');
     assert.ok(pin.every((b) => b === 0), 'the badge PIN is wiped even when refused');
     assert.ok(!audit().some((l) => l.event === 'means_enrolled'));
   });
 
   it('after a CPS + PIN login, the operator enrols a blank badge for Bob: means_enrolled names both, never a key', async () => {
-    const pki = await getSharedTestPki();
-    const cert = await pki.issueCardCertificate();
-    await bed.insert(1, new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
-    await until('the operator session', () => runtime.engine.status().state === 'active');
-    await runtime.agent.idle();
-    const rec = await runtime.agent.enrolBadge({ reader: bed.readerNames[0], person: BOB, pin: Buffer.from('4826') });
+    await cpsLogin(bed, 1, t.runtime);
+    const rec = await t.runtime.agent.enrolBadge({ reader: bed.readerNames[0], person: BOB, pin: Buffer.from('4826') });
     enrolmentId = rec.enrolmentId;
     assert.equal(rec.enrolledBy, ALICE.id);
     const line = audit().find((l) => l.event === 'means_enrolled');
@@ -176,11 +150,11 @@ describe('agent runtime: audited enrolment, re-key and revocation through the re
   });
 
   it('the operator re-keys it (means_rekeyed, version 2) and revokes it (means_revoked, lost)', async () => {
-    const done = await runtime.agent.rekeyBadge({ reader: bed.readerNames[0], newKeys: kmsFor(newer), newKeyVersion: 2 });
+    const done = await t.runtime.agent.rekeyBadge({ reader: bed.readerNames[0], newKeys: kmsFor(newer), newKeyVersion: 2 });
     assert.equal(done.enrolmentId, enrolmentId);
     const rekeyed = audit().find((l) => l.event === 'means_rekeyed');
     assert.deepEqual([rekeyed?.person, rekeyed?.details?.['subjectPerson'], rekeyed?.details?.['enrolmentId'], rekeyed?.details?.['meansVersion']], [ALICE.id, BOB.id, enrolmentId, 2]);
-    const out = await runtime.agent.revokeBadge({ enrolmentId, reason: 'lost' });
+    const out = await t.runtime.agent.revokeBadge({ enrolmentId, reason: 'lost' });
     assert.equal(out.alreadyRevoked, false);
     assert.equal(reg.register.isRevoked(enrolmentId), true);
     const revoked = audit().find((l) => l.event === 'means_revoked');
@@ -188,12 +162,12 @@ describe('agent runtime: audited enrolment, re-key and revocation through the re
   });
 
   it('a locked session cannot enrol; the chain verifies and holds no key or PIN', async () => {
-    await runtime.engine.lock();
-    await refused(runtime.agent.revokeBadge({ enrolmentId, reason: 'other' }), 'enrolment_refused', 'no_session');
-    const raw = readFileSync(join(dir, 'audit', 'audit-000001.jsonl'), 'utf8').toUpperCase();
+    await t.runtime.engine.lock();
+    await refused(t.runtime.agent.revokeBadge({ enrolmentId, reason: 'other' }), 'enrolment_refused', 'no_session');
+    const raw = t.auditText().toUpperCase();
     for (const k of [...masters.keys, ...newer.keys]) assert.ok(!raw.includes(k.toString('hex').toUpperCase()), 'no master key in the audit');
     // Hashes, UIDs and ids are long hex runs where four digits can appear by chance: look elsewhere.
     assert.ok(!raw.replace(/[0-9A-F]{14,}/g, '').includes('4826'), 'no badge PIN in the audit');
-    assert.equal((await verifyAuditFile(await listAuditFiles(join(dir, 'audit')))).ok, true);
+    assert.equal((await verifyAuditFile(await listAuditFiles(join(t.dir, 'audit')))).ok, true);
   });
 });

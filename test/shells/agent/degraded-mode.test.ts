@@ -9,28 +9,21 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/main/config/config.js';
 import { listAuditFiles, verifyAuditFile } from '../../../src/main/integrations/audit/index.js';
 import { ControlClient, type ControlEvent, type DegradedModeView } from '../../../src/main/integrations/control/index.js';
-import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
-import { startAgentRuntime, type AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
-import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.js';
+import type { AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
-import { CpsCard } from '../../testbed/cards/cps-card.js';
-import { getSharedTestPki, type CardCertificate } from '../../testbed/pki/test-pki.js';
+import { cpsLogin, startTestRuntime, type AuditLine, type TestRuntime } from './runtime-fixture.js';
 import { until } from './until.js';
 
 
-interface AuditLine { event: string; decision: string; reason: string; details?: { offline?: boolean; errorCode?: string } }
 
 describe('agent runtime: identity provider down, local sessions go on', () => {
   let bed: TestBed;
   let dir: string;
   let runtime: AgentRuntime;
-  let cert: CardCertificate;
+  let fixture: TestRuntime;
   let idp: Server | undefined;
   let port = 0;
   let issuer = '';
@@ -54,34 +47,27 @@ describe('agent runtime: identity provider down, local sessions go on', () => {
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   };
-  const audit = (): AuditLine[] => readFileSync(join(dir, 'audit', 'audit-000001.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as AuditLine);
+  const audit = (): AuditLine[] => fixture.audit();
   const codes = (): string[] => runtime.degraded().map((r) => r.code);
 
   before(async () => {
     bed = await openTestBed();
-    const pki = await getSharedTestPki();
-    cert = await pki.issueCardCertificate();
     await startIdp();
-    dir = mkdtempSync(join(tmpdir(), 'tessera-degraded-'));
-    const config = parseConfig(JSON.stringify({ audit: { dir: join(dir, 'audit') }, control: { socketPath: join(dir, 'agent.sock') }, sso: { issuerUrl: issuer, clientId: 'tessera-agent' } }), 'test');
-    runtime = await startAgentRuntime({
-      config,
-      workstation: 'poste-test-03',
-      trust: TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]),
-      monitor: new ReaderMonitor({ backoff: { initialMs: 100, maxMs: 400 } }),
-      pinPad: async () => Buffer.from('1234'),
+    fixture = await startTestRuntime('degraded', {
+      config: { sso: { issuerUrl: issuer, clientId: 'tessera-agent' } },
       probe: { timeoutMs: 1000, intervalMs: 25, backoff: { initialMs: 10, maxMs: 50 } },
     });
+    runtime = fixture.runtime;
+    dir = fixture.dir;
     client = await ControlClient.connect(join(dir, 'agent.sock'));
     await client.subscribe((e) => events.push(e), ['degraded']);
   });
 
   after(async () => {
     client.close();
-    await runtime.stop();
+    await fixture.dispose();
     await stopIdp();
     await bed.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('provider up: not degraded', async () => {
@@ -104,13 +90,11 @@ describe('agent runtime: identity provider down, local sessions go on', () => {
     assert.deepEqual((events[0]?.data as DegradedModeView).reasons.map((r) => r.code), ['idp_unreachable']);
     const entered = audit().find((l) => l.event === 'degraded_mode_entered');
     assert.equal(entered?.reason, 'idp_unreachable');
-    assert.match(entered?.details?.errorCode ?? '', /^econn(refused|reset)$/);
+    assert.match(String(entered?.details?.['errorCode']), /^econn(refused|reset)$/);
   });
 
   it('a CPS login while the provider is down opens the session under the same policy (reason unchanged), marked offline', async () => {
-    await bed.slots[0].insert(new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
-    await until('the session', () => runtime.engine.status().state === 'active');
-    await runtime.agent.idle();
+    await cpsLogin(bed, 0, runtime);
     const open = audit().find((l) => l.decision === 'open');
     assert.equal(open?.reason, 'rie.cps_pin');
     assert.equal(open?.details?.offline, true);

@@ -11,21 +11,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/main/config/config.js';
 import { listAuditFiles, verifyAuditFile } from '../../../src/main/integrations/audit/index.js';
 import { ControlClient, ControlError } from '../../../src/main/integrations/control/index.js';
 import type { AuthEvent } from '../../../src/main/means/auth-event.js';
-import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
 import { enrollFidoKey, FidoError, JsonFileEnrolmentStore } from '../../../src/main/means/fido2/index.js';
-import { startAgentRuntime, type AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
+import type { AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
 import { openCtapDevice } from '../../../src/main/transports/ctap/open-ctap-device.js';
-import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.js';
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
 import { SimAuthenticator } from '../../testbed/fido/authenticator.js';
 import { startUdpCtapDevice, type UdpCtapDevice } from '../../testbed/fido/ctaphid-device.js';
 import { InProcessCtapTransport } from '../../testbed/fido/in-process-transport.js';
 import { NfcFidoCard } from '../../testbed/fido/nfc-fido-card.js';
-import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
+import { startTestRuntime, type AuditLine, type TestRuntime } from './runtime-fixture.js';
 
 const ALICE = 'rpps:10001234567';
 const BOB = 'rpps:10007654321';
@@ -41,7 +38,6 @@ const twoFactor = (person: string): AuthEvent => ({
   at: new Date(),
 });
 
-interface AuditLine { seq: number; event: string; decision: string; reason: string; means: string | null; person: string | null; details?: { fallback?: boolean; credentialId?: string; errorCode?: string } }
 
 describe('agent runtime: FIDO2 fallback for a forgotten card, through the real transports', () => {
   let bed: TestBed;
@@ -52,7 +48,9 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
   const bobKey = new SimAuthenticator({ pin: BOB_PIN });
   const pins: Buffer[] = [];
 
-  const audit = (): AuditLine[] => readFileSync(join(dir, 'audit', 'audit-000001.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as AuditLine);
+  let fixture: TestRuntime;
+  let storeDir: string;
+  const audit = (): AuditLine[] => fixture.audit();
   const pin = (text: string): Buffer => {
     const b = Buffer.from(text);
     pins.push(b);
@@ -61,8 +59,8 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
 
   before(async () => {
     bed = await openTestBed();
-    dir = mkdtempSync(join(tmpdir(), 'tessera-fido-fallback-'));
-    const store = new JsonFileEnrolmentStore(join(dir, 'fido-store.json'));
+    storeDir = mkdtempSync(join(tmpdir(), 'tessera-fido-store-'));
+    const store = new JsonFileEnrolmentStore(join(storeDir, 'fido-store.json'));
     // Alice's key: the UDP CTAPHID simulator, enrolled through the same transport.
     udp = await startUdpCtapDevice({ handler: new SimAuthenticator({ pin: ALICE_PIN }).handler, devicePort: 0, hostPort: 0 });
     const t = await openCtapDevice(udp.uri);
@@ -74,23 +72,16 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
     // Bob's key: an NFC key, enrolled in process, presented later on a vpcd reader.
     await enrollFidoKey(new InProcessCtapTransport(bobKey.handler), { personEvent: twoFactor(BOB), personId: BOB, verification: { kind: 'pin', pin: Buffer.from(BOB_PIN) }, store });
 
-    const pki = await getSharedTestPki();
-    const config = parseConfig(JSON.stringify({ audit: { dir: join(dir, 'audit') }, control: { socketPath: join(dir, 'agent.sock') } }), 'test');
-    runtime = await startAgentRuntime({
-      config,
-      workstation: 'poste-test-04',
-      trust: TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]),
-      monitor: new ReaderMonitor({ backoff: { initialMs: 100, maxMs: 400 } }),
-      pinPad: async () => Buffer.from('0000'),
-      fido: { store, devices: [udp.uri], timeoutMs: 10_000 },
-    });
+    fixture = await startTestRuntime('fido-fallback', { fido: { store, devices: [udp.uri], timeoutMs: 10_000 } });
+    runtime = fixture.runtime;
+    dir = fixture.dir;
   });
 
   after(async () => {
-    await runtime.stop();
+    await fixture.dispose();
     await udp.close();
     await bed.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(storeDir, { recursive: true, force: true });
   });
 
   it('key + PIN over UDP CTAPHID opens the session: rie.fido_pin, means fido2, fallback; the fallback is on the chain first', async () => {

@@ -7,19 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { parseConfig } from '../../../src/main/config/config.js';
-import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
-import { startAgentRuntime, type AgentRuntime } from '../../../src/main/shells/agent/agent-runtime.js';
 import { DbusMonitorOsEvents, DbusMonitorParser, MAX_MONITOR_LINE, logindSessionPath, type OsEvent } from '../../../src/main/shells/agent/os-events.js';
-import { ReaderMonitor } from '../../../src/main/transports/pcsc/reader-monitor.js';
 import { openTestBed, type TestBed } from '../../testbed/bed.js';
-import { CpsCard } from '../../testbed/cards/cps-card.js';
-import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
+import { cpsLogin, startTestRuntime, type TestRuntime } from './runtime-fixture.js';
 import { until } from './until.js';
 
 const run = promisify(execFile);
@@ -156,43 +148,27 @@ describe('DbusMonitorOsEvents on a private bus', () => {
 
 describe('agent runtime: the screen locks → the session locks (recorded)', () => {
   let bed: TestBed;
-  let dir: string;
-  let runtime: AgentRuntime;
+  let t: TestRuntime;
   let bus: Awaited<ReturnType<typeof privateBus>>;
 
   before(async () => {
     bed = await openTestBed();
     bus = await privateBus();
-    const pki = await getSharedTestPki();
-    dir = mkdtempSync(join(tmpdir(), 'tessera-os-events-'));
-    const config = parseConfig(JSON.stringify({ audit: { dir: join(dir, 'audit') }, control: { socketPath: join(dir, 'agent.sock') } }), 'test');
-    runtime = await startAgentRuntime({
-      config,
-      workstation: 'poste-test-05',
-      trust: TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]),
-      monitor: new ReaderMonitor({ backoff: { initialMs: 100, maxMs: 400 } }),
-      pinPad: async () => Buffer.from('1234'),
-      osEvents: new DbusMonitorOsEvents({ buses: [{ address: bus.address }] }),
-    });
-    const cert = await pki.issueCardCertificate();
-    await bed.insert(0, new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
-    await until('the session', () => runtime.engine.status().state === 'active');
-    await runtime.agent.idle();
+    t = await startTestRuntime('os-events', { osEvents: new DbusMonitorOsEvents({ buses: [{ address: bus.address }] }) });
+    await cpsLogin(bed, 0, t.runtime);
   });
 
   after(async () => {
-    await runtime.stop();
+    await t.dispose();
     bus.daemon.kill();
     await bed.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('ActiveChanged(true) from the screen saver locks the session with reason session.os_lock', async () => {
     await bus.signal('/org/freedesktop/ScreenSaver', 'org.freedesktop.ScreenSaver.ActiveChanged', 'boolean:true');
-    await until('the lock', () => runtime.engine.status().locked);
-    await runtime.agent.idle();
-    const lines = readFileSync(join(dir, 'audit', 'audit-000001.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { event: string; decision: string; reason: string });
-    const lock = lines.find((l) => l.event === 'screen_locked');
+    await until('the lock', () => t.runtime.engine.status().locked);
+    await t.runtime.agent.idle();
+    const lock = t.audit().find((l) => l.event === 'screen_locked');
     assert.deepEqual([lock?.decision, lock?.reason], ['lock', 'session.os_lock']);
   });
 });
