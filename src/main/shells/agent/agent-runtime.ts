@@ -12,6 +12,9 @@ import { sessionEngineSettings } from '../../config/schema.js';
 import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, auditInputFromEnrolment, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
 import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControlHandler, type ControllableEngine } from '../../integrations/control/index.js';
 import { startAgentAssertion, type AgentAssertion, type AgentAssertionOptions } from '../../integrations/sso/assertion/index.js';
+import type { SecretStore } from '../../integrations/keychain/index.js';
+import { TokenBroker, brokerSettings } from '../../integrations/sso/broker/index.js';
+import { SessionTokenVault, type SessionTokenVaultOptions, type TokenSource } from '../../integrations/sso/tokens/index.js';
 import { ConnectivityProbe, DegradedReasons, type ConnectivityProbeOptions, type DegradedChange } from '../../integrations/health/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
@@ -45,6 +48,12 @@ export interface AgentRuntimeOptions {
   readonly probe?: Pick<ConnectivityProbeOptions, 'timeoutMs' | 'intervalMs' | 'backoff'>;
   /** Agent-asserted web SSO: the loopback assertion endpoint and logout notices (docs/agent-assertion-protocol.md). */
   readonly assertion?: AgentAssertionOptions;
+  /**
+   * Web SSO tokens bound to the session (`runtime.tokens`: the sign-in hands its tokens to
+   * `adopt`) and the token broker on the control channel's `token` method, allow-listed by
+   * `tokenBroker.*`. Absent: no vault, `token` is answered `unknown_method`.
+   */
+  readonly tokens?: { readonly store: SecretStore; readonly source: TokenSource; readonly logout?: SessionTokenVaultOptions['logout'] };
 }
 
 export interface AgentRuntime {
@@ -58,6 +67,8 @@ export interface AgentRuntime {
   readonly probe: ConnectivityProbe | undefined;
   /** The assertion endpoint and workstation key, when `assertion` was given. */
   readonly assertion: AgentAssertion | undefined;
+  /** The session's web SSO tokens, when `tokens` was given. */
+  readonly tokens: SessionTokenVault | undefined;
   /** Why the agent is degraded (empty: it is not). */
   degraded(): readonly DegradedReason[];
   /** Idempotent. */
@@ -161,8 +172,26 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
     const socketPath = opts.socketPath ?? config.control.socketPath ?? defaultControlPath();
     // Subscribers see a decision once it is recorded (never one that was rolled back).
     const controllable: ControllableEngine = { status: () => recorded.status(), lock: () => recorded.lock(), signOut: () => recorded.signOut(), onDecision: (l) => recorded.onRecorded(l) };
+    // Tokens follow the recorded decisions (a rolled-back one never drops them); their refresh failures are a degraded reason.
+    let tokens: SessionTokenVault | undefined;
+    let broker: TokenBroker | undefined;
+    if (opts.tokens) {
+      const vault = new SessionTokenVault({
+        engine: controllable,
+        store: opts.tokens.store,
+        source: opts.tokens.source,
+        ...(opts.clock ? { clock: opts.clock } : {}),
+        ...(opts.tokens.logout ? { logout: opts.tokens.logout } : {}),
+        onDegraded: (state) => (state ? degraded.enter('idp_unreachable', 'token_refresh') : degraded.leave('idp_unreachable')),
+      });
+      tokens = vault;
+      cleanups.push(() => vault.stop());
+      broker = new TokenBroker({ vault, ...brokerSettings(config), audit: (input) => audit.append(input), ...(opts.clock ? { now: () => opts.clock?.now() ?? Date.now() } : {}) });
+    }
+    const tokenBroker = broker;
     const handler: ControlHandler = {
       ...controlHandlerFor(controllable, around),
+      ...(tokenBroker ? { token: (p, connection) => tokenBroker.request(p, connection) } : {}),
       ...(opts.fido
         ? {
             fidoFallback: async (p) => {
@@ -224,7 +253,7 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
 
     let stopping: Promise<void> | undefined;
     return {
-      agent, engine: recorded, audit, forwarder, control, socketPath, probe, assertion,
+      agent, engine: recorded, audit, forwarder, control, socketPath, probe, assertion, tokens,
       degraded: () => degraded.list(),
       stop: () => (stopping ??= (async () => {
         // Control first: nobody asks anything of a stopping agent.
