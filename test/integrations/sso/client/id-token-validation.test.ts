@@ -85,6 +85,20 @@ describe('ID token validation (hostile token endpoint)', () => {
     }
   });
 
+  it('refresh sends a narrower scope and RFC 8707 resource indicators when asked', async () => {
+    const { tokens } = await client.signIn({ opener: fetchOpener(), timeoutMs: 5000 });
+    await client.refresh(tokens.refreshToken ?? '', { scope: 'openid', resource: ['https://dpi.example/api', 'https://pacs.example'] });
+    const sent = hostile.tokenRequests[hostile.tokenRequests.length - 1];
+    assert.equal(sent?.get('grant_type'), 'refresh_token');
+    assert.equal(sent?.get('refresh_token'), tokens.refreshToken);
+    assert.equal(sent?.get('scope'), 'openid');
+    assert.deepEqual(sent?.getAll('resource'), ['https://dpi.example/api', 'https://pacs.example']);
+    await client.refresh(tokens.refreshToken ?? '');
+    const plain = hostile.tokenRequests[hostile.tokenRequests.length - 1];
+    assert.equal(plain?.has('scope'), false);
+    assert.equal(plain?.has('resource'), false);
+  });
+
   it('caller-supplied parameters cannot override state, nonce, PKCE or the redirect', async () => {
     for (const k of ['state', 'nonce', 'code_challenge', 'redirect_uri', 'scope']) {
       await assert.rejects(client.signIn({ opener: fetchOpener(), timeoutMs: 1000, extraParams: { [k]: 'x' } }), (e: SsoError) => e.code === 'sso_config_invalid');

@@ -53,7 +53,10 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
       assert.notEqual(refreshed.tokens.accessToken, tokens.accessToken);
       assert.equal(refreshed.claims?.sub, TEST_ACCOUNT);
       // The provider rotates refresh tokens: the new one names the same person, so another expected subject is refused.
-      await rejectsWith(client.refresh(refreshed.tokens.refreshToken ?? '', { expectedSubject: 'someone-else' }), 'sso_id_token_invalid');
+      // A narrower scope on refresh: the provider issues an access token for that scope only.
+      const narrowed = await client.refresh(refreshed.tokens.refreshToken ?? '', { scope: 'openid', expectedSubject: TEST_ACCOUNT });
+      assert.equal(narrowed.tokens.scope, 'openid');
+      await rejectsWith(client.refresh(narrowed.tokens.refreshToken ?? '', { expectedSubject: 'someone-else' }), 'sso_id_token_invalid');
       assert.equal((await rejectsWith(client.refresh(tokens.refreshToken ?? ''), 'sso_provider_error')).providerError, 'invalid_grant', 'a rotated-away refresh token is refused');
       await rejectsWith(client.refresh('not-a-refresh-token'), 'sso_provider_error');
 

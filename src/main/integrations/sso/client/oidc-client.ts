@@ -79,6 +79,15 @@ export interface SignInResult {
   readonly redirectUri: string;
 }
 
+export interface RefreshOptions {
+  /** The session person's `sub`: a refreshed ID token naming anyone else is refused. */
+  readonly expectedSubject?: string | undefined;
+  /** A narrower scope (space-separated, a subset of the granted one). */
+  readonly scope?: string | undefined;
+  /** RFC 8707 resource indicator(s): the audience of the new access token. */
+  readonly resource?: string | readonly string[] | undefined;
+}
+
 export interface RefreshResult {
   readonly tokens: OidcTokens;
   /** Claims of the new ID token, when the provider issued one (validated like at sign-in, minus the nonce). */
@@ -214,12 +223,17 @@ export class OidcClient {
 
   /**
    * Refresh Token Grant. A new ID token, if any, is validated by the library; `expectedSubject`
-   * (the session's person at the provider) must then match its `sub`.
+   * (the session's person at the provider) must then match its `sub`. `scope` (a subset of the
+   * granted one) and `resource` (RFC 8707) narrow the new access token, for a token handed to a
+   * local application.
    */
-  async refresh(refreshToken: string, opts: { readonly expectedSubject?: string | undefined } = {}): Promise<RefreshResult> {
+  async refresh(refreshToken: string, opts: RefreshOptions = {}): Promise<RefreshResult> {
+    const params = new URLSearchParams();
+    if (opts.scope !== undefined) params.set('scope', opts.scope);
+    for (const r of typeof opts.resource === 'string' ? [opts.resource] : (opts.resource ?? [])) params.append('resource', r);
     let res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
     try {
-      res = await oidc.refreshTokenGrant(this.config, refreshToken);
+      res = await oidc.refreshTokenGrant(this.config, refreshToken, params);
     } catch (e) {
       throw fromLibraryError(e, 'refresh');
     }
