@@ -62,6 +62,13 @@ describe('workstation key', () => {
     assert.match(k1.publicPem, /BEGIN PUBLIC KEY/);
   });
 
+  it('two first starts at once end with one key (never replaced)', async () => {
+    const dir = join(root, 'race');
+    const keys = await Promise.all([loadOrCreateWorkstationKey(dir), loadOrCreateWorkstationKey(dir), loadOrCreateWorkstationKey(dir)]);
+    assert.equal(new Set(keys.map((k) => k.kid)).size, 1);
+    assert.equal((await loadOrCreateWorkstationKey(dir)).kid, keys[0]?.kid);
+  });
+
   it('refuses a folder or a key file others can read, and a symbolic link', async () => {
     const open = join(root, 'open');
     mkdirSync(open, { mode: 0o755 });

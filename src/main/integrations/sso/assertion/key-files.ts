@@ -5,7 +5,7 @@
  * refused, never repaired silently: someone may already have copied the key.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SsoError } from '../sso-error.js';
@@ -44,8 +44,8 @@ export async function readPrivateFile(path: string): Promise<Buffer | undefined>
 
 /**
  * Writes the file with 0600 through a fresh temporary file in the same folder, fsync'd, then
- * renamed into place; never over an existing file (a concurrent first start keeps the first key).
- * Returns false when the file already existed.
+ * hard-linked into place: the link fails if the file exists, so a concurrent first start keeps
+ * the first key and never replaces one. Returns false when the file already existed.
  */
 export async function writePrivateFileOnce(path: string, data: Buffer): Promise<boolean> {
   const tmp = `${dirname(path)}/.${randomBytes(6).toString('hex')}.tmp`;
@@ -57,11 +57,11 @@ export async function writePrivateFileOnce(path: string, data: Buffer): Promise<
     await fh.close();
   }
   try {
-    // link-free "create if absent": rename would replace, so check first under the folder we own.
-    const existing = await lstat(path).then(() => true, () => false);
-    if (existing) return false;
-    await rename(tmp, path);
+    await link(tmp, path);
     return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
