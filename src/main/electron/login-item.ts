@@ -1,7 +1,7 @@
 /**
  * Start at login, as the policy says. Windows and macOS register the app with the OS
- * (`app.setLoginItemSettings`); on Linux Electron cannot, and the package installs
- * `/etc/xdg/autostart/tessera.desktop` instead, so nothing is done here.
+ * (`app.setLoginItemSettings`); on Linux Electron cannot, so nothing is done here: the
+ * workstation's configuration management adds an XDG autostart entry (`/etc/xdg/autostart`).
  */
 
 /** What `app.setLoginItemSettings` is given (the subset we use). */
