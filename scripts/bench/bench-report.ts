@@ -202,6 +202,12 @@ const EXTRACTORS: Readonly<Record<string, Extractor>> = {
       note: 'floor column: the first decile',
     }),
   ],
+  'sso-signin': (d) => [
+    ...latency('sso-signin', d, 'signInMs', 'Web SSO sign-in, 2FA done → tokens (HTTP client)', { note: `${num(d, 'hopsPerSignIn') ?? '?'} browser hops + code exchange; no floor measured` }),
+    ...latency('sso-signin', d, 'steps.browserHopsMs', 'Web SSO sign-in: browser hops'),
+    ...latency('sso-signin', d, 'steps.codeExchangeMs', 'Web SSO sign-in: code exchange'),
+    ...latency('sso-signin', d, 'chromium.signInMs', 'Web SSO sign-in in Chromium'),
+  ],
   'control-load': (d) => [
     ...latency('control-load', d, 'latencyMs', `Control channel status, ${num(d, 'config.clients') ?? '?'} concurrent clients`, { target: 'no errors', met: num(d, 'errors') === 0, note: `${num(d, 'errors') ?? '?'} errors in ${num(d, 'requests') ?? '?'} requests` }),
     ...row('control-load', { figure: 'Control channel throughput', unit: 'requests/s', value: num(d, 'throughputPerS') }),

@@ -68,7 +68,8 @@ const FIXTURES: BenchInput[] = [
       histogramMs: { fromMs: 1, widthMs: 2, counts: [5, 50, 500, 50, 5] },
     },
   },
-  { file: 'sso-signin.json', data: { benchmark: 'sso-signin', at: '2026-11-23T18:04:00.000Z', floorMs: 10, signInMs: { p50: 25, p95: 35, p99: 45 }, quantilesMs: q(15, 50) } },
+  { file: 'sso-signin.json', data: { benchmark: 'sso-signin', at: '2026-11-23T18:04:00.000Z', signInMs: { p50: 25, p95: 35 }, quantilesMs: q(15, 50), steps: { codeExchangeMs: { p50: 5, p95: 6 } }, hopsPerSignIn: 4 } },
+  { file: 'new-bench.json', data: { benchmark: 'new-bench', at: '2026-11-23T18:05:00.000Z', floorMs: 10, thingMs: { p50: 25, p95: 35, p99: 45 }, floor: { p50: 1 } } },
   { file: 'extra-thing.json', data: { note: 'no summary in here' } },
 ];
 
@@ -97,10 +98,19 @@ describe('benchmark report', () => {
   });
 
   it('reads a bench it does not know through its { p50 } summaries and its floorMs', () => {
-    const sso = report.json.rows.filter((r) => r.benchmark === 'sso-signin');
-    assert.deepEqual(sso, [{ benchmark: 'sso-signin', figure: 'signInMs', unit: 'ms', value: 25, p95: 35, p99: 45, floor: 10, ratio: 2.5 }]);
+    const rows = report.json.rows.filter((r) => r.benchmark === 'new-bench');
+    assert.deepEqual(rows, [{ benchmark: 'new-bench', figure: 'thingMs', unit: 'ms', value: 25, p95: 35, p99: 45, floor: 10, ratio: 2.5 }]);
     assert.deepEqual(genericRows('x', { a: { b: { c: { d: { p50: 1 } } } } }), [], 'deeper than three levels is not read');
-    assert.equal(report.json.sources.find((s) => s.benchmark === 'sso-signin')?.recognised, false);
+    assert.equal(report.json.sources.find((s) => s.benchmark === 'new-bench')?.recognised, false);
+    assert.ok(report.markdown.includes('| new-bench (generic rows) | bench-results/new-bench.json |'));
+  });
+
+  it('reads the SSO sign-in bench: the sign-in and the steps it recorded, without a floor', () => {
+    const sso = report.json.rows.filter((r) => r.benchmark === 'sso-signin');
+    assert.deepEqual(sso.map((r) => [r.figure, r.value, r.p95, r.floor]), [
+      ['Web SSO sign-in, 2FA done → tokens (HTTP client)', 25, 35, undefined],
+      ['Web SSO sign-in: code exchange', 5, 6, undefined],
+    ]);
   });
 
   it('writes the Markdown: machine, commit, every row, the charts linked, what was not run', () => {
