@@ -7,7 +7,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import {
   AUTH_DATA_FLAG,
+  Ctap2Device,
   Ctap2Error,
+  getAssertion,
+  getInfo,
+  makeCredential,
+  type Ctap2ErrorCode,
   decodeCbor,
   encodeCbor,
   parseAuthenticatorData,
@@ -15,6 +20,7 @@ import {
   type CborValue,
 } from '../../../src/main/protocols/ctap2/index.js';
 import { CtapTransportError } from '../../../src/main/transports/ctap/ctap-error.js';
+import type { CtapTransport } from '../../../src/main/transports/ctap/ctap-transport.js';
 import {
   CTAPHID_CMD,
   encodeMessage,
@@ -23,7 +29,7 @@ import {
   MessageAssembler,
   parseInitResponse,
 } from '../../../src/main/transports/ctap/ctaphid-frames.js';
-import { defaultArbitrary, expected, mutationsOf, typed, type FuzzTarget } from '../harness.js';
+import { defaultArbitrary, expected, mutationsOf, typed, typedAsync, type FuzzTarget } from '../harness.js';
 
 export const FUZZ_CID = 0x0badcafe;
 
@@ -146,4 +152,44 @@ export const authDataTarget: FuzzTarget = {
   },
 };
 
-export const CTAP_TARGETS: readonly FuzzTarget[] = [ctaphidTarget, cborTarget, authDataTarget];
+const CTAP2_CODES: readonly Ctap2ErrorCode[] = [
+  'invalid_cbor', 'invalid_response', 'ctap_status', 'invalid_auth_data', 'invalid_cose_key', 'unsupported_cose_key', 'unsupported_attestation',
+  'invalid_attestation', 'bad_signature', 'rp_id_mismatch', 'user_presence_missing', 'user_verification_missing', 'possible_clone', 'unsupported_pin_protocol',
+];
+
+/** An authenticator whose every answer is the input. */
+function answering(answer: Buffer): Ctap2Device {
+  const transport: CtapTransport = { uri: 'fuzz:', cbor: () => Promise.resolve(Buffer.from(answer)), close: () => Promise.resolve() };
+  return new Ctap2Device(transport);
+}
+
+export const ctap2ResponsesTarget: FuzzTarget = {
+  name: 'ctap2-responses',
+  description: 'authenticatorGetInfo, authenticatorMakeCredential (attestation included) and authenticatorGetAssertion answers: status byte + CBOR map',
+  runs: 1500,
+  async seeds() {
+    const [cose] = await cborSeeds();
+    const [, attested] = await authDataSeeds();
+    const info = encodeCbor(new Map<number, CborValue>([[1, ['FIDO_2_0']], [3, Buffer.alloc(16, 0xaa)], [4, new Map<string, CborValue>([['rk', true], ['clientPin', true]])], [6, [2, 1]]]));
+    const mc = encodeCbor(new Map<number, CborValue>([[1, 'none'], [2, attested ?? Buffer.alloc(0)], [3, new Map()]]));
+    const ga = encodeCbor(new Map<number, CborValue>([[1, new Map<string, CborValue>([['type', 'public-key'], ['id', Buffer.alloc(16, 0xc1)]])], [2, attested ?? Buffer.alloc(0)], [3, Buffer.alloc(70, 0x30)]]));
+    return [Buffer.concat([Buffer.of(0, 0), info]), Buffer.concat([Buffer.of(1, 0), mc]), Buffer.concat([Buffer.of(2, 0), ga]), Buffer.concat([Buffer.of(0, 0), cose ?? Buffer.alloc(0)])];
+  },
+  async check(input) {
+    const device = answering(input.subarray(1));
+    const accepted = [expected(Ctap2Error, CTAP2_CODES)];
+    const hash = Buffer.alloc(32, 7);
+    switch ((input[0] ?? 0) % 3) {
+      case 0:
+        await typedAsync(() => getInfo(device), accepted);
+        break;
+      case 1:
+        await typedAsync(() => makeCredential(device, { clientDataHash: hash, rp: { id: 'tessera.local' }, user: { id: Buffer.alloc(8, 1) }, algorithms: [-7, -8] }), accepted);
+        break;
+      default:
+        await typedAsync(() => getAssertion(device, { rpId: 'tessera.local', clientDataHash: hash, allowList: [Buffer.alloc(16, 0xc1)] }), accepted);
+    }
+  },
+};
+
+export const CTAP_TARGETS: readonly FuzzTarget[] = [ctaphidTarget, cborTarget, authDataTarget, ctap2ResponsesTarget];
