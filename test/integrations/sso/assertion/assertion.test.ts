@@ -25,7 +25,7 @@ import {
   type WorkstationKey,
 } from '../../../../src/main/integrations/sso/assertion/index.js';
 import { SsoError } from '../../../../src/main/integrations/sso/sso-error.js';
-import { RecordedSessionEngine, SessionEngine } from '../../../../src/main/session/engine/index.js';
+import { ManualClock, RecordedSessionEngine, SessionEngine } from '../../../../src/main/session/engine/index.js';
 import { StaticMeansRegistry } from '../../../../src/main/session/policy/means-ref.js';
 import { ALICE, cpsEvent } from '../provider/fixtures/sso-world.js';
 
@@ -244,6 +244,40 @@ describe('startAgentAssertion (what the runtime wires)', () => {
         reasons.push(claims.reason);
       }
       assert.deepEqual(reasons, ['lock', 'sign_out']);
+    } finally {
+      await a.stop();
+      engine.dispose();
+      await new Promise<void>((r) => provider.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('window expiry', () => {
+  it('the end of the EXI 14 window sends a logout notice (reason expire)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-expire-'));
+    const bodies: string[] = [];
+    const provider = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    const clock = new ManualClock(Date.now());
+    const engine = new RecordedSessionEngine(new SessionEngine({ registry: new StaticMeansRegistry(), clock, config: { workstation: 'poste-9', exi14WindowMs: 60_000 } }), async () => undefined);
+    const a = await startAgentAssertion(engine, 'poste-9', { keyDir: join(dir, 'k'), port: 0, providers: [issuer] });
+    try {
+      await engine.authenticate(cpsEvent(ALICE, 'cd'.repeat(32), new Date(clock.now())));
+      clock.advance(61_000);
+      for (let i = 0; i < 200 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const reasons = await Promise.all(bodies.map(async (b) => (JSON.parse(Buffer.from((await compactVerify(b, a.key.publicKey)).payload).toString('utf8')) as { reason: string }).reason));
+      assert.ok(reasons.includes('expire'), `notices: ${reasons.join(', ')}`);
+      assert.equal(sessionSourceFromEngine(engine).status(), undefined, 'nothing to assert after the window');
     } finally {
       await a.stop();
       engine.dispose();
