@@ -43,6 +43,7 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
   const appWindow = appWindowController(paths, productName(language));
 
   let core: CoreHandle | null = null;
+  let notificationsOn = true;
   let starting: Promise<void> | null = null;
   const start = (): Promise<void> =>
     (starting ??= (async () => {
@@ -52,7 +53,10 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
         await hosts.set(started.host);
         applyLoginItem(app, started.policy.startAtLogin, process.platform, process.execPath);
         const settings = await started.host.getSettings();
-        if (settings.ok && settings.value.values.language !== 'system') language = settings.value.values.language;
+        if (settings.ok) {
+          notificationsOn = settings.value.values.notifications;
+          if (settings.value.values.language !== 'system') language = settings.value.values.language;
+        }
       } catch (cause) {
         deps.log('the agent core did not start; the shell stays offline until "retry connection"', cause);
         showStatus(offlineStatus);
@@ -130,7 +134,6 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
     notify();
   };
   let memory = freshMemory;
-  let notificationsOn = true;
   const notify = () => {
     const step = notificationsFor(memory, status, Date.now(), language);
     memory = step.memory;
@@ -139,8 +142,11 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
   };
   hosts.host.onStatus(showStatus);
   setInterval(() => {
+    // The settings screen may have changed them: notifications, and the tray's language.
     void Promise.resolve(hosts.host.getSettings()).then((s) => {
-      if (s.ok) notificationsOn = s.value.values.notifications;
+      if (!s.ok) return;
+      notificationsOn = s.value.values.notifications;
+      language = s.value.values.language === 'system' ? systemLanguage : s.value.values.language;
     });
     notify();
   }, notifyTickMs).unref();
