@@ -117,8 +117,14 @@ export class EngineAgent {
     this.offErrors = this.opts.engine.onError((e) => this.report({ type: 'error', code: isTesseraError(e) ? e.code : 'internal', detail: e instanceof Error ? e.message : String(e) }));
     this.offMonitor = this.opts.monitor.on((e) => this.onReaderEvent(e));
     await this.opts.osEvents?.start((e) => this.onOsEvent(e));
-    await this.opts.monitor.start();
-    await this.opts.monitor.settled();
+    try {
+      await this.opts.monitor.start();
+      await this.opts.monitor.settled();
+    } catch (e) {
+      // The runtime only stops what started: the OS watchers are undone here.
+      await this.opts.osEvents?.stop();
+      throw e;
+    }
     for (const r of this.opts.monitor.list()) {
       if (r.cardPresent) this.onReaderEvent({ type: 'card-inserted', reader: r.name, atr: r.atr ?? Buffer.alloc(0) });
     }
