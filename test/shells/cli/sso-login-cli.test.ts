@@ -32,11 +32,15 @@ interface Run {
  * `Open: ` line is expected) and plays the browser.
  */
 function ssoLogin(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return tessera(['sso', 'login', ...args], follow, lang, extraEnv);
+}
+
+function tessera(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done, fail) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_LANG: lang, ...extraEnv };
     delete env['TESSERA_CONFIG'];
     if (!('NODE_EXTRA_CA_CERTS' in extraEnv)) delete env['NODE_EXTRA_CA_CERTS'];
-    const child = spawn(process.execPath, [BIN, 'sso', 'login', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let opened: string | undefined;
@@ -215,6 +219,15 @@ describe('tessera sso login: validation failures, provider down, configuration a
     assert.match(badBrowser.stderr, /--browser must be system or print/);
     assert.equal(badPort.code, 1);
     assert.match(badPort.stderr, /--port must be an integer from 1024 to 65535/);
+  });
+
+  it('tessera sso provider is routed to the embedded provider; an unknown sso command is a usage error', async () => {
+    const [provider, unknown] = await Promise.all([tessera(['sso', 'provider', '--json']), tessera(['sso', 'logon', '--json'])]);
+    assert.equal(provider.code, 1);
+    assert.match(provider.stderr, /--config <file> is required/);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.json?.['error'], 'usage');
+    assert.match(unknown.stderr, /unknown sso command: logon/);
   });
 
   it('exit 11: an invalid configuration file names the field', async () => {

@@ -143,6 +143,14 @@ describe('OidcClient: broken discovery, failed opener, cancellation', () => {
     );
   });
 
+  it('an endpoint that is not a URL: sso_provider_error (invalid_response), not a crash', async () => {
+    await withServer(
+      (issuer, _req, res) =>
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: 'not a url', jwks_uri: `${issuer}/jwks`, response_types_supported: ['code'] })),
+      async (issuer) => assert.equal((await rejectsWith(discover(issuer), 'sso_provider_error')).reason, 'invalid_response'),
+    );
+  });
+
   it('endpoints that leave the loopback over http are refused even with the loopback exception', async () => {
     await withServer(
       (issuer, _req, res) =>
@@ -159,6 +167,9 @@ describe('OidcClient: broken discovery, failed opener, cancellation', () => {
       const failing = { open: () => Promise.reject(new SsoError('sso_browser_failed', 'no browser', { reason: 'xdg-open' })) };
       await rejectsWith(client.signIn({ opener: failing, timeoutMs: 5000, onListening: (uri) => (redirect = uri) }), 'sso_browser_failed');
       await assert.rejects(fetch(redirect), /fetch failed/, 'the listener is closed');
+
+      // An opener from elsewhere (Electron's openExternal) failing with a plain Error.
+      await rejectsWith(client.signIn({ opener: { open: () => Promise.reject(new Error('no handler for https')) }, timeoutMs: 5000 }), 'sso_browser_failed');
 
       const ac = new AbortController();
       const idle = { open: () => Promise.resolve(ac.abort()) };

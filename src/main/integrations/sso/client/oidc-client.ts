@@ -155,7 +155,12 @@ export class OidcClient {
         if (name === 'end_session_endpoint') continue;
         throw new SsoError('sso_provider_error', `the discovery document has no ${name}`, { reason: 'invalid_response' });
       }
-      const url = new URL(value);
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch (e) {
+        throw new SsoError('sso_provider_error', `the discovery document's ${name} is not a URL`, { reason: 'invalid_response', cause: e });
+      }
       if (url.protocol !== 'https:' && !(insecure && isLoopbackHttp(url))) {
         throw new SsoError('sso_config_invalid', `the provider's ${name} is not https: ${url.origin}`, { reason: 'insecure_endpoint' });
       }
@@ -202,7 +207,11 @@ export class OidcClient {
 
       const pending = listener.waitForCallback({ state, timeoutMs: opts.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS, signal: opts.signal });
       pending.catch(() => undefined); // handled below; an opener failure must not leave it unobserved
-      await opts.opener.open(url.href);
+      try {
+        await opts.opener.open(url.href);
+      } catch (e) {
+        throw e instanceof SsoError ? e : new SsoError('sso_browser_failed', `the browser could not be opened: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
       const callback = await pending;
       try {
         const res = await oidc.authorizationCodeGrant(this.config, callback.url, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
