@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,9 @@ import { issueLoopbackTls, type LoopbackTls } from '../../integrations/sso/clien
 import { freePort, useProviderAndChromium } from '../../integrations/sso/client/fixtures/helpers.js';
 
 const BIN = resolve(import.meta.dirname, '../../../../bin/tessera');
+
+/** Plays the browser (or an attacker) once the CLI printed its authorization URL. */
+type Follow = (url: string, child: ChildProcess) => Promise<unknown>;
 
 interface Run {
   code: number | null;
@@ -31,11 +34,11 @@ interface Run {
  * Runs `tessera sso login ...`; `follow` gets the printed authorization URL (exactly one
  * `Open: ` line is expected) and plays the browser.
  */
-function ssoLogin(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+function ssoLogin(args: string[], follow?: Follow, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   return tessera(['sso', 'login', ...args], follow, lang, extraEnv);
 }
 
-function tessera(args: string[], follow?: (url: string) => Promise<unknown>, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+function tessera(args: string[], follow?: Follow, lang = 'fr', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done, fail) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_LANG: lang, ...extraEnv };
     delete env['TESSERA_CONFIG'];
@@ -51,7 +54,7 @@ function tessera(args: string[], follow?: (url: string) => Promise<unknown>, lan
       const m = /^Open: (\S+)$/m.exec(stderr);
       if (m && opened === undefined) {
         opened = m[1];
-        if (follow && opened) following.push(follow(opened).catch(() => undefined));
+        if (follow && opened) following.push(follow(opened, child).catch(() => undefined));
       }
     });
     child.once('error', fail);
@@ -141,6 +144,19 @@ describe('tessera sso login against a real provider, Chromium following the prin
     assert.equal(run.code, 13, run.stderr);
     assert.equal(run.json?.['error'], 'sso_timeout');
     assert.match(run.stderr, /Connexion non terminée dans le délai imparti/);
+  });
+
+  it('Ctrl-C while waiting: sso_cancelled, exit 1, and the loopback port is closed', async () => {
+    let redirect = '';
+    const interrupt: Follow = (url, child) => {
+      redirect = new URL(url).searchParams.get('redirect_uri') ?? '';
+      child.kill('SIGINT');
+      return Promise.resolve();
+    };
+    const run = await ssoLogin([...base(), '--json'], interrupt);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.json?.['error'], 'sso_cancelled');
+    await assert.rejects(fetch(redirect), /fetch failed/);
   });
 
   it('exit 1: the fixed --port is taken (sso_port_in_use), before any URL is printed', async () => {
