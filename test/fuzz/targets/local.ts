@@ -22,12 +22,12 @@ const requestLike = fc
     params: fc.oneof(fc.constant(undefined), fc.object({ maxDepth: 3 }), fc.record({ events: fc.array(fc.constantFrom('status', 'decision', 'degraded', 'readers', 'x', ''), { maxLength: 5 }) })),
   }, { requiredKeys: [] })
   .map((r) => JSON.stringify(r));
-const deep = fc.integer({ min: 1, max: 4000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`);
+const deep = fc.integer({ min: 1, max: 2000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`);
 
 export const controlLineTarget: FuzzTarget = {
   name: 'control-line',
   description: 'control channel lines: parseRequestLine (agent side: size, depth before JSON.parse, shape, method, params) and parseServerLine (client side)',
-  runs: 1500,
+  runs: 1000,
   seeds: () => Promise.resolve(['{"id":1,"method":"status"}', '{"id":"a","method":"subscribe","params":{"events":["decision"]}}', '{"id":2,"ok":true,"result":{"state":"active"}}', '{"event":"decision","data":{}}'].map((s) => Buffer.from(s))),
   arbitrary: (seeds) => textArbitrary(seeds, [requestLike, deep]),
   check(input) {
