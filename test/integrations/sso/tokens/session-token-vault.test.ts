@@ -11,6 +11,8 @@ import { SessionTokenVault, refreshAccount, type DegradedState, type DropReason 
 import { harness } from '../../../session/engine/harness.js';
 import { ALICE, BOB, HOUR, MIN, SEC, cpsPin, tap } from '../../../session/policy/fixtures.js';
 import { MemorySecretStore, ScriptedSource, accessToken } from './fakes.js';
+import type { Decision } from '../../../../src/main/session/policy/decision.js';
+import type { EngineStatus } from '../../../../src/main/session/engine/session-engine.js';
 
 const WINDOW = 4 * HOUR;
 const DPI = 'https://dpi.chu.local/api';
@@ -169,6 +171,25 @@ describe('SessionTokenVault: binding to the session', () => {
     await t.signIn(BOB);
     assert.equal((await t.vault.token()).person, BOB.id);
     assert.deepEqual([...t.store.items.keys()], [refreshAccount(BOB.id)]);
+  });
+});
+
+describe('SessionTokenVault: the window is moved by two-factor decisions only', () => {
+  it('a single-factor unlock that carried a later window end does not move the vault\'s window (regression guard, engine-independent)', async () => {
+    const h = harness({ exi14WindowMs: WINDOW });
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    const real = h.engine;
+    const listeners: ((d: Decision) => void)[] = [];
+    const engine = { status: (): EngineStatus => real.status(), onDecision: (l: (d: Decision) => void) => (listeners.push(l), () => undefined) };
+    const vault = new SessionTokenVault({ engine, store: new MemorySecretStore(), source: new ScriptedSource(), clock: h.clock });
+    await vault.adopt(ALICE.id, { access_token: accessToken(DPI), expires_in: 600 });
+    const end = vault.view()?.windowEnd.getTime() ?? 0;
+    const base = { at: new Date(h.now()), workstation: 'local', event: 'badge_tap', person: ALICE.id, reason: 'exi14.reidentified', windowEnd: new Date(end + HOUR) } as const;
+    for (const l of listeners) l({ ...base, decision: 'unlock', classification: 'single_factor_reidentification_candidate' });
+    assert.equal(vault.view()?.windowEnd.getTime(), end);
+    for (const l of listeners) l({ ...base, decision: 'unlock', event: 'authentication', reason: 'rie.cps_pin', classification: 'two_factor' });
+    assert.equal(vault.view()?.windowEnd.getTime(), end + HOUR);
+    await vault.stop();
   });
 });
 

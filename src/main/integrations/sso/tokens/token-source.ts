@@ -52,7 +52,9 @@ export function checkTokenAnswer(a: unknown): TokenEndpointAnswer {
   const access = checkToken('access_token', r['access_token'], true) as string;
   const id = checkToken('id_token', r['id_token'], false);
   const refresh = checkToken('refresh_token', r['refresh_token'], false);
-  const exp = r['expires_in'];
+  // A decimal string is taken too: some providers send `expires_in` as "3600".
+  const rawExp = r['expires_in'];
+  const exp = typeof rawExp === 'string' && /^\d{1,9}$/.test(rawExp) ? Number(rawExp) : rawExp;
   if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0 || exp > 366 * 86_400)) {
     throw new SsoError('sso_provider_error', 'token answer: expires_in is not a positive number of seconds', { reason: 'malformed' });
   }
