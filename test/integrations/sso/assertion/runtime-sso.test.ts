@@ -21,14 +21,7 @@ import { getSharedTestPki } from '../../../testbed/pki/test-pki.js';
 import * as oidc from 'openid-client';
 import { JarClient } from '../provider/fixtures/jar-client.js';
 import { freePort } from '../provider/fixtures/sso-world.js';
-
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from '../../../shells/agent/until.js';
 
 describe('agent runtime → embedded provider, real CPS login through pcscd', () => {
   let bed: TestBed;

@@ -6,19 +6,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { getSharedImpostorTestPki } from '../../../testbed/pki/test-pki.js';
 import {
   LogoutNotifier,
-  describePublicKey,
   proofClaims,
   signClaims,
   signLogout,
   workstationIssuer,
   type ProofClaims,
-  type WorkstationKey,
 } from '../../../../src/main/integrations/sso/assertion/index.js';
-import { ALICE, WORKSTATION, startSsoWorld, type SsoWorld } from './fixtures/sso-world.js';
+import { ALICE, WORKSTATION, memoryWorkstationKey, startSsoWorld, type SsoWorld } from './fixtures/sso-world.js';
 import { JarClient } from './fixtures/jar-client.js';
 
 /** Runs the RP's request up to the hop that goes to the agent; returns the agent URL. */
@@ -36,12 +33,6 @@ async function complete(world: SsoWorld, jar: JarClient, href: string, attempt: 
   const r = await jar.follow(href, (u) => u.port === cb);
   assert.ok(r.next, `no callback reached (last status ${r.last.status}: ${r.last.body.slice(0, 200)})`);
   return attempt.finish(r.next);
-}
-
-async function forgedKey(): Promise<WorkstationKey> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { jwk, kid } = await describePublicKey(publicKey);
-  return { privateKey, publicKey, publicJwk: jwk, kid, publicPem: '', file: '' };
 }
 
 describe('agent-asserted sign-in (HTTP)', () => {
@@ -115,12 +106,12 @@ describe('agent-asserted sign-in (HTTP)', () => {
   });
 
   it('refuses a proof signed by a key that is not enrolled', async () => {
-    const other = await forgedKey();
+    const other = await memoryWorkstationKey();
     await refusedWith('unknown_key', (b) => signClaims(other, b));
   });
 
   it('refuses a proof whose signature does not verify with the enrolled key it names', async () => {
-    const other = await forgedKey();
+    const other = await memoryWorkstationKey();
     await refusedWith('signature', async (b) => {
       const good = await signClaims(world.key, b);
       const bad = await signClaims({ ...other, kid: world.key.kid }, b);
@@ -225,7 +216,7 @@ describe('agent-asserted sign-in (HTTP)', () => {
     const replay = await post(notice);
     assert.equal(replay.status, 400);
     assert.equal(((await replay.json()) as { reason: string }).reason, 'replayed');
-    const stranger = await post(await signLogout(await forgedKey(), { ...base, aud: world.issuer }));
+    const stranger = await post(await signLogout(await memoryWorkstationKey(), { ...base, aud: world.issuer }));
     assert.equal(((await stranger.json()) as { reason: string }).reason, 'unknown_key');
     const elsewhere = await post(await signLogout(world.key, { ...base, aud: 'https://ailleurs.example' }));
     assert.equal(((await elsewhere.json()) as { reason: string }).reason, 'audience');

@@ -5,28 +5,22 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CompactSign } from 'jose';
 import fc from 'fast-check';
-import { describePublicKey, proofClaims, signClaims, PROOF_TYP, type ProofClaims, type WorkstationKey } from '../../../../src/main/integrations/sso/assertion/index.js';
+import { proofClaims, signClaims, PROOF_TYP, type ProofClaims, type WorkstationKey } from '../../../../src/main/integrations/sso/assertion/index.js';
 import { NonceStore, WorkstationKeyRing, verifyProof, type ProofContext } from '../../../../src/main/integrations/sso/provider/index.js';
 import { SsoError } from '../../../../src/main/integrations/sso/sso-error.js';
-import { ALICE } from './fixtures/sso-world.js';
+import { ALICE, memoryWorkstationKey } from './fixtures/sso-world.js';
 
 const ISSUER = 'https://sso.hopital-test.fr';
 const NOW = Date.UTC(2026, 10, 23, 9, 0, 0);
-
-async function newKey(): Promise<WorkstationKey> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { jwk, kid } = await describePublicKey(publicKey);
-  return { privateKey, publicKey, publicJwk: jwk, kid, publicPem: '', file: '' };
-}
 
 describe('verifyProof', () => {
   let key: WorkstationKey;
   let ring: WorkstationKeyRing;
   before(async () => {
-    key = await newKey();
+    key = await memoryWorkstationKey();
     ring = await WorkstationKeyRing.fromPublicKeys([{ name: 'poste-1', key: key.publicKey }]);
   });
 
@@ -85,7 +79,7 @@ describe('verifyProof', () => {
     await assert.rejects(verifyProof(hs, ctx()), refused('algorithm'));
     const typ = await new CompactSign(payload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid }).sign(key.privateKey);
     await assert.rejects(verifyProof(typ, ctx()), refused('type'));
-    const other = await newKey();
+    const other = await memoryWorkstationKey();
     await assert.rejects(verifyProof(await signClaims(other, base), ctx()), refused('unknown_key'));
     await assert.rejects(verifyProof('a'.repeat(20_000), ctx()), refused('too_large'));
     await assert.rejects(verifyProof('not.a.jws!', ctx()), refused('malformed'));
