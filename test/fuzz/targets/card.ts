@@ -3,6 +3,9 @@
  * BER-TLV, the IAS-ECC (CPS) command set and the card's X.509 certificate.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { derTotalLength, readAuthenticationCertificate, readPinStatus, selectCpsApplication, signChallenge, verifyPin } from '../../../src/main/protocols/iasecc/cps-commands.js';
 import { IasEccError } from '../../../src/main/protocols/iasecc/iasecc-error.js';
 import { MAX_CERTIFICATE_LENGTH } from '../../../src/main/protocols/iasecc/cps-profile.js';
@@ -20,7 +23,7 @@ import {
 } from '../../../src/main/protocols/iso7816/index.js';
 import { parseCardCertificate } from '../../../src/main/means/cps/certificate.js';
 import { CpsError } from '../../../src/main/means/cps/cps-error.js';
-import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
+import { TrustStore, TrustStoreError } from '../../../src/main/means/cps/trust-store.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
 import { expected, joinFrames, splitFrames, typed, typedAsync, type FuzzTarget } from '../harness.js';
 import { ScriptedChannel } from '../scripted-channel.js';
@@ -157,4 +160,35 @@ export const certificateTarget: FuzzTarget = {
   },
 };
 
-export const CARD_TARGETS: readonly FuzzTarget[] = [tlvTarget, responseTarget, exchangeTarget, iasEccTarget, certificateTarget];
+let anchorsDir: string | undefined;
+
+export const trustAnchorsTarget: FuzzTarget = {
+  name: 'cps-trust-anchors',
+  description: 'trust anchor PEM files (configured CA bundles): any file contents give a store or a TrustStoreError naming the file (callers turn it into their configuration error)',
+  runs: 400,
+  async seeds() {
+    const pki = await getSharedTestPki();
+    return [Buffer.from(pki.caBundlePem), Buffer.from(pki.root.pem)];
+  },
+  async setup() {
+    anchorsDir = mkdtempSync(path.join(tmpdir(), 'tessera-fuzz-anchors-'));
+  },
+  async teardown() {
+    if (anchorsDir) rmSync(anchorsDir, { recursive: true, force: true });
+    anchorsDir = undefined;
+  },
+  check(input) {
+    if (!anchorsDir) return;
+    const file = path.join(anchorsDir, 'anchors.pem');
+    writeFileSync(file, input);
+    try {
+      const store = TrustStore.fromPemFiles([file]);
+      assert.ok(store.certificates.length > 0, 'a store without any certificate');
+    } catch (e) {
+      if (!(e instanceof TrustStoreError)) assert.fail(`not a TrustStoreError: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      assert.equal(e.file, file);
+    }
+  },
+};
+
+export const CARD_TARGETS: readonly FuzzTarget[] = [tlvTarget, responseTarget, exchangeTarget, iasEccTarget, certificateTarget, trustAnchorsTarget];
