@@ -39,14 +39,17 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
+/** Drops the zeros after a decimal point ("2.50" → "2.5", "3.00" → "3"), never those of an integer. */
+const trimZeros = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+
 /** Short, readable tick label. */
 export function formatTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e6) return `${(v / 1e6).toPrecision(3).replace(/\.?0+$/, '')}M`;
-  if (a >= 1e4) return `${(v / 1e3).toPrecision(3).replace(/\.?0+$/, '')}k`;
+  if (a >= 1e6) return `${trimZeros((v / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4) return `${trimZeros((v / 1e3).toPrecision(3))}k`;
   if (a >= 100) return v.toFixed(0);
-  if (a >= 1) return v.toPrecision(3).replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1');
+  if (a >= 1) return trimZeros(v.toPrecision(3));
   return Number(v.toPrecision(2)).toString();
 }
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { buildBenchReport, genericRows, tableRow, type BenchInput, type ReportMeta, type Row } from '../../../scripts/bench/bench-report.js';
-import { escapeXml, histogram, lineChart, niceTicks } from '../../../scripts/bench/svg-charts.js';
+import { escapeXml, formatTick, histogram, lineChart, niceTicks } from '../../../scripts/bench/svg-charts.js';
 import { slope, soakVerdict, SOAK_LIMITS, type SoakSample } from '../../../scripts/bench/soak-verdict.js';
 import { quantiles } from '../../../scripts/bench/stats.js';
 
@@ -151,6 +151,7 @@ describe('benchmark report', () => {
     assert.deepEqual(niceTicks(0, 91, 5), [0, 20, 40, 60, 80, 100]);
     assert.deepEqual(niceTicks(0.3, 0.95, 6), [0.2, 0.4, 0.6, 0.8, 1]);
     assert.deepEqual(quantiles([5, 1, 3], 3), [1, 3, 5]);
+    assert.deepEqual([400_000, 2e6, 12_000, 100, 1.5, 3, 0.2, 0.05].map(formatTick), ['400k', '2M', '12k', '100', '1.5', '3', '0.2', '0.05']);
   });
 });
 
