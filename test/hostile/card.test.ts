@@ -14,6 +14,7 @@ import { readAuthenticationCertificate } from '../../src/main/protocols/iasecc/c
 import { IasEccError } from '../../src/main/protocols/iasecc/iasecc-error.js';
 import { DEFAULT_MAX_GET_RESPONSE, exchange, Iso7816Error, parseTlv } from '../../src/main/protocols/iso7816/index.js';
 import { CMD, DEFAULT_MAX_FRAMES, DesfireError, exchangeNative } from '../../src/main/protocols/desfire/index.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from '../../src/main/transports/pcsc/pcsc-card-channel.js';
 import { PcscError } from '../../src/main/transports/pcsc/pcsc-error.js';
 import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js';
 import { openTestBed, type TestBed } from '../testbed/bed.js';
@@ -61,6 +62,9 @@ describe('hostile cards through the real pcscd', () => {
   it('answers slower than the transport timeout: PcscError timeout, the channel refuses further commands, the reader serves the next connection', async () => {
     card.answer = () => new Promise((resolve) => setTimeout(() => resolve(hex('9000')), 1500));
     await monitor.withCard(reader, async (channel) => {
+      // every production channel is bounded by default (a silent card used to hold the login forever)
+      assert.equal(channel.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+      assert.ok(DEFAULT_COMMAND_TIMEOUT_MS > 0);
       channel.commandTimeoutMs = 200;
       await assert.rejects(exchange(channel, READ), (e: unknown) => e instanceof PcscError && e.code === 'timeout');
       await assert.rejects(channel.transmit(hex('00B0000000')), (e: unknown) => e instanceof PcscError && e.code === 'timeout');

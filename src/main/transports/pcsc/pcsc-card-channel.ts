@@ -15,6 +15,12 @@ const MAX_RESPONSE = 65536 + 2;
 const REMOVAL_GRACE_MS = 800;
 /** Longest wait for pcsc-lite to confirm a disconnect. */
 const DISCONNECT_TIMEOUT_MS = 2000;
+/**
+ * Default bound of one command. No command Tessera sends waits for a person (PINs are typed on
+ * the workstation, not on a reader's PIN pad), so a card still silent after this is broken or
+ * hostile; without a default, such a card held the reader and the login forever.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 20_000;
 
 export type Disposition = 'leave' | 'reset';
 
@@ -27,7 +33,7 @@ export class PcscCardChannel implements CardChannel {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly closeListeners: Array<() => void> = [];
   /** Per-command time limit in ms; 0 = none. */
-  commandTimeoutMs = 0;
+  commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS;
 
   private constructor(
     private readonly reader: NativeCardReader,
