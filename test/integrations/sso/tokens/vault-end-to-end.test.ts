@@ -94,7 +94,11 @@ describe('SessionTokenVault end to end (oidc-provider, OIDC client, gnome-keyrin
     await vault.settled();
     assert.equal(lookupWithSecretTool(keyring, SERVICE, account), undefined, 'sign-out deleted the item');
     assert.deepEqual(logouts.map((l) => l.reason), ['signed_out']);
-    assert.equal(logouts[0]?.idTokenHint, tokens.idToken);
+    // The hint is the latest ID token: the sign-in's, or the one the refresh brought.
+    const hint = logouts[0]?.idTokenHint ?? '';
+    const claims = JSON.parse(Buffer.from(hint.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: string; aud?: string };
+    assert.equal(claims.sub, TEST_ACCOUNT);
+    assert.equal(claims.aud, provider.clientId);
     await vault.stop();
   });
 });
