@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { OsKeychain } from '../../../../src/main/integrations/keychain/index.js';
-import { OidcClient } from '../../../../src/main/integrations/sso/client/index.js';
+import { OidcClient, SsoError } from '../../../../src/main/integrations/sso/client/index.js';
 import { SessionTokenVault, answerFromOidcTokens, oidcTokenSource, refreshAccount, type DegradedState } from '../../../../src/main/integrations/sso/tokens/index.js';
 import { harness } from '../../../session/engine/harness.js';
 import { ALICE, HOUR, SEC, cpsPin } from '../../../session/policy/fixtures.js';
@@ -48,6 +48,31 @@ describe('SessionTokenVault end to end (oidc-provider, OIDC client, gnome-keyrin
     if (savedBus === undefined) delete process.env['DBUS_SESSION_BUS_ADDRESS'];
     else process.env['DBUS_SESSION_BUS_ADDRESS'] = savedBus;
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a replayed (rotated-out) refresh token: the provider answers invalid_grant, everything is dropped and the item deleted', async () => {
+    const h = harness({ exi14WindowMs: 4 * HOUR });
+    const client = await OidcClient.discover({ issuer: provider.issuer, clientId: provider.clientId, scopes: ['openid'], insecureLoopbackIssuer: true, requestTimeoutMs: 3000 });
+    const store = new OsKeychain({ service: SERVICE });
+    const logouts: string[] = [];
+    const vault = new SessionTokenVault({ engine: h.engine, store, source: oidcTokenSource(client, { expectedSubject: TEST_ACCOUNT }), clock: h.clock, logout: (i) => void logouts.push(i.reason) });
+    const account = refreshAccount(ALICE.id);
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    const opener = await chromiumOpener(browser);
+    const { tokens } = await client.signIn({ opener, timeoutMs: 20_000 });
+    await opener.close();
+    await vault.adopt(ALICE.id, answerFromOidcTokens(tokens));
+    h.clock.advance(300 * SEC);
+    assert.equal((await vault.token()).source, 'refreshed');
+    // Someone puts the old refresh token back (a copy taken before the rotation).
+    await store.set(account, Buffer.from(tokens.refreshToken ?? ''));
+    h.clock.advance(300 * SEC);
+    await assert.rejects(vault.token(), (e) => e instanceof SsoError && e.code === 'sso_no_token' && e.reason === 'refresh_rejected');
+    assert.equal(vault.view(), undefined);
+    await vault.settled();
+    assert.equal(lookupWithSecretTool(keyring, SERVICE, account), undefined);
+    assert.deepEqual(logouts, ['refresh_rejected']);
+    await vault.stop();
   });
 
   it('sign-in → refresh token in the keyring → rotated by a real refresh → provider down keeps the token → sign-out deletes the item', async () => {
