@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TEST_ACCOUNT } from '../../integrations/sso/client/fixtures/test-provider.js';
+import { TEST_ACCOUNT, TEST_CONFIDENTIAL_CLIENT } from '../../integrations/sso/client/fixtures/test-provider.js';
 import { startHostileProvider, type HostileProvider } from '../../integrations/sso/client/fixtures/hostile-provider.js';
 import { CHROMIUM_MISSING } from '../../integrations/sso/client/fixtures/openers.js';
 import { issueLoopbackTls, type LoopbackTls } from '../../integrations/sso/client/fixtures/tls.js';
@@ -115,6 +115,17 @@ describe('tessera sso login against a real provider, Chromium following the prin
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`^Connecté au SSO ${bed.provider.issuer} : ${TEST_ACCOUNT} \\(urn:tessera:acr:2fa, hwk\\+pin\\+mfa\\)\\.\\n$`));
     assertNoTokens(run);
+  });
+
+  it('exit 0 as a confidential client, the secret read from the variable --client-secret-env names; exit 1 when it is unset', async () => {
+    const args = ['--issuer', bed.provider.issuer, '--client-id', TEST_CONFIDENTIAL_CLIENT.id, '--insecure-loopback-issuer', '--browser', 'print', '--timeout', '30', '--json', '--client-secret-env', 'TESSERA_TEST_SSO_SECRET'];
+    const run = await ssoLogin(args, follow, 'fr', { TESSERA_TEST_SSO_SECRET: TEST_CONFIDENTIAL_CLIENT.secret });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((run.json?.['claims'] as Record<string, unknown>)['aud'], TEST_CONFIDENTIAL_CLIENT.id);
+    assert.doesNotMatch(run.stdout + run.stderr, new RegExp(TEST_CONFIDENTIAL_CLIENT.secret));
+    const unset = await ssoLogin(args);
+    assert.equal(unset.code, 1);
+    assert.match(unset.stderr, /TESSERA_TEST_SSO_SECRET is not set/);
   });
 
   it('exit 12: the provider refuses (access_denied), said on stderr', async () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { OidcClient, type OidcClientOptions } from '../../../../src/main/integrations/sso/client/index.js';
-import { startTestProvider, TEST_ACCOUNT, TEST_ACR } from './fixtures/test-provider.js';
+import { startTestProvider, TEST_ACCOUNT, TEST_ACR, TEST_CONFIDENTIAL_CLIENT } from './fixtures/test-provider.js';
 import { CHROMIUM_MISSING, chromiumOpener, craftedCallbackOpener } from './fixtures/openers.js';
 import { freePort, rejectsWith, useProviderAndChromium } from './fixtures/helpers.js';
 
@@ -191,6 +191,21 @@ describe('OidcClient against oidc-provider, with Chromium', { skip: CHROMIUM_MIS
     } finally {
       await opener.close();
       await fixed.close();
+    }
+  });
+
+  it('a confidential client: signs in with client_secret_basic; a wrong secret is refused at the token endpoint (invalid_client)', async () => {
+    const good = await OidcClient.discover(options({ clientId: TEST_CONFIDENTIAL_CLIENT.id, clientSecret: { secret: TEST_CONFIDENTIAL_CLIENT.secret } }));
+    const opener = await chromiumOpener(bed.browser);
+    const opener2 = await chromiumOpener(bed.browser);
+    try {
+      const { claims } = await good.signIn({ opener, timeoutMs: 20_000 });
+      assert.equal(claims.aud, TEST_CONFIDENTIAL_CLIENT.id);
+      const bad = await OidcClient.discover(options({ clientId: TEST_CONFIDENTIAL_CLIENT.id, clientSecret: { secret: 'wrong-secret' } }));
+      assert.equal((await rejectsWith(bad.signIn({ opener: opener2, timeoutMs: 20_000 }), 'sso_provider_error')).providerError, 'invalid_client');
+    } finally {
+      await opener.close();
+      await opener2.close();
     }
   });
 

@@ -2,7 +2,7 @@
  * openid-client (and oauth4webapi under it) errors → `SsoError` with a stable code. The library
  * does every protocol check; this table only names what it found.
  */
-import { AuthorizationResponseError, ClientError, ResponseBodyError } from 'openid-client';
+import { AuthorizationResponseError, ClientError, ResponseBodyError, WWWAuthenticateChallengeError } from 'openid-client';
 import { SsoError, type IdTokenProblem } from '../sso-error.js';
 
 /** What the library reports in `cause` of a failed comparison or timestamp check. */
@@ -56,6 +56,18 @@ export function fromLibraryError(e: unknown, what: string): SsoError {
     return new SsoError('sso_provider_error', `${what}: the provider answered ${e.error}${description ? `: ${description}` : ''}`, {
       reason: description ? `${e.error} (${description})` : e.error,
       providerError: e.error,
+      ...(description ? { providerErrorDescription: description } : {}),
+      cause: e,
+    });
+  }
+  if (e instanceof WWWAuthenticateChallengeError) {
+    // 401 with a challenge: the token endpoint refused the client's authentication (RFC 6749 §5.2 invalid_client).
+    const params = e.cause[0]?.parameters;
+    const error = params?.error ?? (e.status === 401 ? 'invalid_client' : `http_${e.status}`);
+    const description = params?.error_description;
+    return new SsoError('sso_provider_error', `${what}: the provider refused the client (${e.status} ${error})`, {
+      reason: description ? `${error} (${description})` : error,
+      providerError: error,
       ...(description ? { providerErrorDescription: description } : {}),
       cause: e,
     });

@@ -38,6 +38,12 @@ export interface OidcClientOptions {
   readonly requiredAmr?: readonly string[] | undefined;
   /** Fixed loopback port (providers matching redirect URIs exactly); absent: ephemeral. */
   readonly loopbackPort?: number | undefined;
+  /**
+   * For providers that register the workstation as a confidential client (some Keycloak realms,
+   * Pro Santé Connect): its secret, sent with `client_secret_basic` or `client_secret_post`.
+   * Absent: a public native client (`none`), PKCE alone binding the code to this attempt.
+   */
+  readonly clientSecret?: { readonly secret: string; readonly method?: 'client_secret_basic' | 'client_secret_post' } | undefined;
   /** Timeout of each HTTP request to the provider (default 10 s). */
   readonly requestTimeoutMs?: number | undefined;
   /**
@@ -140,7 +146,10 @@ export class OidcClient {
     if (issuer.protocol === 'http:') execute.push(oidc.allowInsecureRequests);
     let config: oidc.Configuration;
     try {
-      config = await oidc.discovery(issuer, options.clientId, { token_endpoint_auth_method: 'none', application_type: 'native' }, oidc.None(), { execute, timeout: timeoutMs / 1000 });
+      const secret = options.clientSecret;
+      const method = secret === undefined ? 'none' : (secret.method ?? 'client_secret_basic');
+      const auth = secret === undefined ? oidc.None() : method === 'client_secret_post' ? oidc.ClientSecretPost(secret.secret) : oidc.ClientSecretBasic(secret.secret);
+      config = await oidc.discovery(issuer, options.clientId, { token_endpoint_auth_method: method, application_type: 'native' }, auth, { execute, timeout: timeoutMs / 1000 });
     } catch (e) {
       throw fromLibraryError(e, 'discovery');
     }

@@ -2,10 +2,12 @@
  * `tessera sso ...`: the web SSO from the command line.
  *
  * `tessera sso login --issuer <url> --client-id <id> [--scope <s>]... [--acr <v>]... [--amr <v>]...
- * [--port <n>] [--browser system|print] [--timeout <s>] [--config <file>] [--json]
- * [--insecure-loopback-issuer]` runs one native sign-in (RFC 8252: loopback redirect, PKCE S256,
+ * [--port <n>] [--browser system|print] [--timeout <s>] [--config <file>] [--client-secret-env <VAR>]
+ * [--json] [--insecure-loopback-issuer]` runs one native sign-in (RFC 8252: loopback redirect, PKCE S256,
  * state and nonce, ID token validated) and prints what the validated ID token says — never a
- * token. Values not given on the command line come from `sso.*` of the configuration.
+ * token. Values not given on the command line come from `sso.*` of the configuration. A
+ * confidential client's secret is read from the environment variable named by
+ * `--client-secret-env` (never from the command line, where other users can read it).
  * With `--browser print`, one line `Open: <authorization URL>` on stderr.
  *
  * Exit: 0 signed in; 12 the provider refused or failed (`sso_provider_error`,
@@ -25,7 +27,7 @@ import type { CommandGroup } from '../command-groups.js';
 import { runSsoProvider, SSO_PROVIDER_USAGE } from './sso-provider.js';
 
 const LOGIN_USAGE =
-  '  tessera sso login --issuer <url> --client-id <id> [--scope <s>]... [--acr <v>]... [--port <n>] [--browser system|print] [--timeout <s>] [--config <file>] [--json] [--insecure-loopback-issuer]   (exit 0 signed in, 12 provider error, 13 timeout, 14 state/nonce/ID token invalid)';
+  '  tessera sso login --issuer <url> --client-id <id> [--scope <s>]... [--acr <v>]... [--port <n>] [--browser system|print] [--timeout <s>] [--config <file>] [--client-secret-env <VAR>] [--json] [--insecure-loopback-issuer]   (exit 0 signed in, 12 provider error, 13 timeout, 14 state/nonce/ID token invalid)';
 
 export const SSO_EXIT = { ok: 0, other: 1, invalidConfig: 11, providerError: 12, timeout: 13, validation: 14 } as const;
 
@@ -70,6 +72,7 @@ function parseLogin(argv: readonly string[]) {
       timeout: { type: 'string' },
       config: { type: 'string' },
       'insecure-loopback-issuer': { type: 'boolean' },
+      'client-secret-env': { type: 'string' },
       json: { type: 'boolean' },
       lang: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -87,9 +90,13 @@ function clientOptions(values: LoginValues): OidcClientOptions {
   const clientId = values['client-id'] ?? sso?.clientId;
   if (issuer === undefined) throw new UsageError(`--issuer <url> is required (or sso.issuerUrl in the configuration)\n${LOGIN_USAGE}`);
   if (clientId === undefined || clientId === '') throw new UsageError(`--client-id <id> is required (or sso.clientId in the configuration)\n${LOGIN_USAGE}`);
+  const secretVar = values['client-secret-env'];
+  const secret = secretVar !== undefined ? process.env[secretVar] : undefined;
+  if (secretVar !== undefined && !secret) throw new UsageError(`--client-secret-env: the environment variable ${secretVar} is not set`);
   return {
     issuer,
     clientId,
+    ...(secret ? { clientSecret: { secret } } : {}),
     scopes: words(values.scope) ?? sso?.scopes ?? ['openid'],
     acrValues: words(values.acr) ?? sso?.acrValues ?? [],
     requiredAmr: words(values.amr) ?? [],
