@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { CHROMIUM_MISSING, launchChromium } from '../client/fixtures/openers.js';
-import { ALICE, startSsoWorld, type SsoWorld } from './fixtures/sso-world.js';
+import { ALICE, cpsEvent, startSsoWorld, type SsoWorld } from './fixtures/sso-world.js';
 
 describe('agent-asserted sign-in in Chromium', { skip: CHROMIUM_MISSING }, () => {
   let world: SsoWorld;
@@ -96,6 +96,44 @@ describe('agent-asserted sign-in in Chromium', { skip: CHROMIUM_MISSING }, () =>
     } finally {
       await context.close();
       await world.signIn();
+    }
+  });
+});
+
+describe('re-assertion at each authorization in Chromium (agent.reassertAfterSeconds = 0)', { skip: CHROMIUM_MISSING }, () => {
+  let world: SsoWorld;
+  let browser: Browser;
+  before(async () => {
+    // No lock notices: the case where one was lost (provider unreachable when the workstation locked).
+    world = await startSsoWorld({ trustAnchors: false, reassertAfterSeconds: 0, logoutNotices: false });
+    browser = await launchChromium();
+    await world.signIn();
+  });
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  async function signIn(context: BrowserContext) {
+    const page = await context.newPage();
+    const attempt = await world.authorize();
+    const callback = world.nextCallback();
+    await page.goto(attempt.url);
+    const tokens = await attempt.finish(await callback);
+    await page.close();
+    return tokens;
+  }
+
+  it('the person now at the workstation is who gets signed in, even over a provider session of someone else', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    try {
+      assert.equal((await signIn(context)).claims.sub, '10001234567');
+      await new Promise((r) => setTimeout(r, 1100)); // the provider's login time is in whole seconds
+      const d = await world.engine.authenticate(cpsEvent({ id: 'rpps:10009999999', rpps: '10009999999', name: 'BOB PETIT' }, 'b0'.repeat(32)));
+      assert.ok(d.decision === 'switch_user' || d.decision === 'open', d.decision);
+      assert.equal((await signIn(context)).claims.sub, '10009999999');
+    } finally {
+      await context.close();
     }
   });
 });

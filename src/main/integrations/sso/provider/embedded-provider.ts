@@ -15,7 +15,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { TrustStore, TrustStoreError } from '../../../means/cps/trust-store.js';
 import { AGENT_LOGOUT_PATH, MAX_JWS_BYTES, NONCE_TTL_S, REQUEST_PARAMS, RESPONSE_PARAMS, accountIdFor, amrFor, type ProofClaims } from '../assertion/protocol.js';
 import { SsoError } from '../sso-error.js';
@@ -72,6 +72,23 @@ function personClaims(accountId: string, c: ProofClaims): { sub: string } & Reco
     ...(p.rpps ? { SubjectNameID: `8${p.rpps}` } : {}),
     ...(p.profession ? { profession: p.profession } : {}),
   };
+}
+
+/**
+ * oidc-provider's prompts plus one check: a provider session older than `reassertAfterS` is asked
+ * to log in again, which goes through the agent again (no prompt for the person). So whoever is
+ * at the workstation now is who gets signed in, even if a lock notice was lost.
+ */
+function loginPolicy(reassertAfterS: number): interactionPolicy.DefaultPolicy {
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check('tessera_reassert', 'the workstation must assert the session again', (ctx) => {
+      const { session, result } = ctx.oidc;
+      const stale = session?.accountId !== undefined && result?.login === undefined && session.past(reassertAfterS);
+      return stale ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
 }
 
 async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
@@ -174,7 +191,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
         },
       },
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy(config.agent.reassertAfterSeconds), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx: KoaContextWithOIDC, sub: string): Account | undefined => {
       const known = accounts.get(sub);
       if (!known) return undefined;

@@ -104,6 +104,8 @@ export const providerConfigSchema = z.strictObject({
       workstationKeys: z.array(workstationKey).max(10_000).default([]),
       /** Oldest two-factor authentication accepted in a proof (seconds; the EXI 14 window). */
       maxAuthAgeSeconds: z.int().min(60).max(24 * 3600).default(4 * 3600),
+      /** A provider session older than this is asserted again by the agent at the next authorization (0: at every one). */
+      reassertAfterSeconds: z.int().min(0).max(24 * 3600).default(300),
     })
     .prefault({}),
   /** PEM files of the CPS trust anchors (roots and issuing CAs); present: CPS proofs must carry a chain that verifies. */
