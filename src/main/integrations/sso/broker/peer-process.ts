@@ -13,8 +13,9 @@
  *     every process allowed to connect to a 0600 socket, root excepted);
  *  4. for each holder, the executable: `readlink /proc/<pid>/exe` (realpath'd), optionally its
  *     SHA-256 read through `/proc/<pid>/exe` itself (the binary actually running, even if the
- *     file on disk was replaced since); then the holder's fd is read again: a process that
- *     exec'd meanwhile has closed it (sockets are close-on-exec in Node), and is refused.
+ *     file on disk was replaced since; cached per device, inode, size, mtime and ctime); then
+ *     the holder's fd is read again: a process that exec'd meanwhile has closed it (sockets are
+ *     close-on-exec in Node), and is refused.
  *
  * Every holder must be identified (a socket passed to another process over SCM_RIGHTS has two
  * holders; both must be allowed). Any doubt is an error: the caller refuses.
@@ -47,7 +48,7 @@ export interface PeerIdentity {
 }
 
 export interface IdentifyOptions {
-  /** Also hash each executable (cached per file identity: device, inode, size, mtime). */
+  /** Also hash each executable (cached per file identity: device, inode, size, mtime, ctime). */
   readonly hash?: boolean;
   /** The `ss` binary (default: `ss` on PATH). */
   readonly ssCommand?: string;
@@ -129,7 +130,8 @@ const hashCache = new Map<string, string>();
 async function sha256OfRunning(pid: number): Promise<string> {
   const path = `/proc/${pid}/exe`;
   const st = await stat(path);
-  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  // ctime too: a user can set mtime back after rewriting a file in place, not ctime.
+  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const known = hashCache.get(id);
   if (known) return known;
   const h = createHash('sha256');
