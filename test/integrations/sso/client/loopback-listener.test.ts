@@ -185,6 +185,7 @@ describe('LoopbackListener', () => {
       ),
       { numRuns: 300 },
     );
+    assert.ok(l.rejected.length <= 64, 'the diagnostics list is bounded');
     const answer = send(l.port, `/callback?code=c&state=${state}`);
     (await waiting).finish({ ok: true });
     assert.equal((await answer).status, 200);

@@ -23,6 +23,8 @@ export const LOOPBACK_HOST = '127.0.0.1';
 export const CALLBACK_PATH = '/callback';
 /** How long the browser's request is held while the code is exchanged before it is answered anyway. */
 const FINISH_GRACE_MS = 60_000;
+/** Rejections kept for diagnostics (a local flood must not grow memory). */
+const MAX_REJECTIONS_KEPT = 64;
 
 export interface LoopbackListenerOptions {
   /** A fixed port (for providers that match redirect URIs exactly); absent or 0: an ephemeral port. */
@@ -55,6 +57,7 @@ export class LoopbackListener {
   readonly port: number;
   readonly redirectUri: string;
   private readonly rejections: RejectedReason[] = [];
+  private sawWrongState = false;
   private readonly sockets = new Set<Socket>();
   private waiting: { state: Buffer; resolve: (c: Callback) => void; reject: (e: SsoError) => void } | undefined;
   private used = false;
@@ -99,7 +102,7 @@ export class LoopbackListener {
     return listener;
   }
 
-  /** Requests turned away so far, in order. */
+  /** Requests turned away so far, in order (the first 64). */
   get rejected(): readonly RejectedReason[] {
     return [...this.rejections];
   }
@@ -118,10 +121,9 @@ export class LoopbackListener {
       };
       const timer = setTimeout(() => {
         cleanup();
-        const sawWrongState = this.rejections.includes('state');
         void this.close();
         reject(
-          sawWrongState
+          this.sawWrongState
             ? new SsoError('sso_state_mismatch', 'the only callbacks received carried a wrong or missing state', { reason: 'state' })
             : new SsoError('sso_timeout', `no sign-in callback within ${wait.timeoutMs} ms`),
         );
@@ -164,7 +166,8 @@ export class LoopbackListener {
   }
 
   private reject(res: ServerResponse, reason: RejectedReason, status: number, headers: Readonly<Record<string, string>> = {}): void {
-    this.rejections.push(reason);
+    if (this.rejections.length < MAX_REJECTIONS_KEPT) this.rejections.push(reason);
+    if (reason === 'state') this.sawWrongState = true;
     sendPage(res, status, this.lang, message('sso_page_rejected', this.lang), headers);
   }
 
