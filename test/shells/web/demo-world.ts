@@ -145,7 +145,7 @@ export async function openDemoWorld(opts: DemoWorldOptions = {}): Promise<DemoWo
       badge: { keys: kmsFor(masters), register: reg.register, aid: AID },
       fido: { store: fidoStore, devices: [keyUri], timeoutMs: 10_000 },
       probe: { intervalMs: 2_000, timeoutMs: 1_000, backoff: { initialMs: 500, maxMs: 2_000 } },
-      ui: { policy: { settings: true, quit: true }, log },
+      ui: { policy: { settings: true, quit: true, enrol: ['badge'] }, log },
     });
     cleanups.push(() => ui.stop());
 
@@ -172,6 +172,31 @@ export async function openDemoWorld(opts: DemoWorldOptions = {}): Promise<DemoWo
             badgeOn = false;
           }
           return;
+        case 'present_new_badge': {
+          // A blank badge: enrolled when the UI's enrolment waits for it (it stays on the reader
+          // until the enrolment ends), else only tapped (and refused: it is not enrolled).
+          const enrolling = ui.pins.prompt().kind === 'present_badge';
+          let off: (() => void) | undefined;
+          let timer: NodeJS.Timeout | undefined;
+          const ended = new Promise<void>((resolve) => {
+            off = ui.core.onEnrolProgress((p) => {
+              if (p.step === 'done' || p.step === 'failed') resolve();
+            });
+            timer = setTimeout(resolve, 120_000);
+          });
+          badgeOn = true;
+          try {
+            await bed.insert(1, new DesfireCard({ ev2: true, randomUid: true }));
+            if (enrolling) await ended;
+            await ui.runtime.agent.idle();
+          } finally {
+            off?.();
+            clearTimeout(timer);
+            await bed.eject(1);
+            badgeOn = false;
+          }
+          return;
+        }
         case 'plug_key':
           key ??= await startUdpCtapDevice({ handler: authenticator.handler, devicePort, hostPort });
           return;

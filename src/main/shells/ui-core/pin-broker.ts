@@ -145,6 +145,15 @@ export class PinBroker {
     if (this.current.kind === 'notice') this.show(noPrompt);
   }
 
+  /** An enrolment waits for a badge. */
+  showPresentBadge(): void {
+    if (!this.pending) this.show({ kind: 'present_badge' });
+  }
+
+  clearPresentBadge(): void {
+    if (this.current.kind === 'present_badge') this.show(noPrompt);
+  }
+
   /** The key answered (or failed): the touch prompt is over. */
   clearTouch(): void {
     if (this.current.kind === 'touch_key') this.show(noPrompt);

@@ -9,6 +9,7 @@ import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../../means/desfire/badge-pin.js
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { IpcErrorCode, err, ok } from '../../../shared/result.js';
 import type { SsoView } from '../../../shared/status-view.js';
+import { BadgeEnrolment } from './badge-enrolment.js';
 import { fidoPinLength, PinBroker } from './pin-broker.js';
 import { UiCore, type UiCoreOptions } from './ui-core.js';
 
@@ -97,7 +98,23 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
       .finally(() => pins.clearTouch());
     return ok(null);
   };
-  const started = new UiCore({ ...ui, runtime, pins, monitor, ...(fido ? { securityKey } : {}), ...ssoOf(opts.config.sso.issuerUrl, runtime) });
+  // Badges enrolled from the UI inside the person's two-factor session (when badges are configured).
+  const enrolment = badge ? new BadgeEnrolment({ pins, monitor, status: () => runtime.engine.status(), enrolBadge: (req) => runtime.agent.enrolBadge(req) }) : undefined;
+  const started = new UiCore({
+    ...ui,
+    runtime,
+    pins,
+    monitor,
+    ...(fido ? { securityKey } : {}),
+    ...ssoOf(opts.config.sso.issuerUrl, runtime),
+    ...(enrolment
+      ? {
+          enrol: (request, progress) => Promise.resolve(enrolment.start(request, progress)),
+          cancelEnrol: (id) => enrolment.cancel(id),
+          quiet: () => enrolment.active,
+        }
+      : {}),
+  });
   to.core = started;
   for (const r of early.splice(0)) started.record(r);
   let stopping: Promise<void> | undefined;

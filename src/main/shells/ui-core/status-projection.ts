@@ -46,7 +46,8 @@ function personSessionView(s: PersonSessionView): SessionView {
     state: s.state,
     person: {
       displayName: shown(maxDisplayNameLength, s.person.name, s.person.id),
-      id: shown(maxPersonIdLength, s.person.rpps, s.person.id),
+      // The RPPS number alone, also when only the subject id carries it (a badge's subject).
+      id: shown(maxPersonIdLength, s.person.rpps, /^rpps:\d{11}$/.test(s.person.id) ? s.person.id.slice(5) : s.person.id),
     },
     means: s.means,
     factors: [...new Set(s.factors)],

@@ -62,6 +62,8 @@ export interface UiCoreOptions extends UiCoreExtras {
   readonly policy?: { readonly settings?: boolean; readonly quit?: boolean; readonly enrol?: AllowedActions['enrol'] };
   /** Which settings the policy lets the user change (default: all). */
   readonly settingsAllowed?: Partial<Record<SettingName, boolean>>;
+  /** True while failed logins are expected and not news for the person (a blank badge being enrolled). */
+  readonly quiet?: () => boolean;
   /** Status re-check period (default 1000 ms). */
   readonly refreshMs?: number;
   readonly log?: (message: string, cause?: unknown) => void;
@@ -131,6 +133,7 @@ export class UiCore implements TesseraHost {
       if (this.opts.pins.takeAborted(r.reader)) return;
       // The next PIN request on this reader says the last one was wrong (with the tries left).
       if (r.code === 'wrong_pin') this.opts.pins.lastWasWrong(r.reader);
+      if (this.opts.quiet?.()) return;
       const notice = noticeOfCode[r.code];
       if (notice) this.opts.pins.notice(notice);
     }

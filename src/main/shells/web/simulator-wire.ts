@@ -15,6 +15,7 @@ export const simulatorActions = [
   'insert_card',
   'remove_card',
   'tap_badge',
+  'present_new_badge',
   'plug_key',
   'unplug_key',
   'cut_network',
