@@ -34,6 +34,8 @@ export const managedSettings = {
   AllowUserSettings: { kind: 'boolean', default: true },
   /** Whether the tray menu offers "Quit". */
   AllowQuit: { kind: 'boolean', default: true },
+  /** Whether the desktop app starts at login (Windows and macOS login items). */
+  StartAtLogin: { kind: 'boolean', default: true },
   /** OpenID Connect issuer of the establishment's web SSO. */
   OidcIssuerUrl: { kind: 'url', maxLength: 2048 },
   /** Client id of the agent at that issuer. */

@@ -68,7 +68,7 @@ describe('macOS policy: XML plist', () => {
     assert.ok(Array.isArray(content));
     const payload = content[0] as Record<string, NativeValue>;
     const entries = Object.entries(payload).filter(([k]) => !k.startsWith('Payload'));
-    assert.equal(entries.length, 12);
+    assert.equal(entries.length, 13);
     const e = resolveLayers([{ kind: 'policy', name: 'profile', values: managedLayer(entries, 'profile') }], undefined, { skip: true });
     assert.equal(e.config.session.windowMinutes, 240);
     assert.equal(e.config.sso.loopbackPort, 8700);

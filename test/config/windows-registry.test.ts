@@ -16,6 +16,7 @@ const SAMPLE = [
   '    FastUserSwitching    REG_DWORD    0x0',
   '    AllowUserSettings    REG_DWORD    0x0',
   '    AllowQuit    REG_DWORD    0x1',
+  '    StartAtLogin    REG_DWORD    0x0',
   '    OidcIssuerUrl    REG_SZ    https://sso.chu-exemple.fr/realms/soignants',
   '    OidcClientId    REG_SZ    tessera agent',
   '    OidcLoopbackPort    REG_DWORD    0x21fc',
@@ -43,7 +44,7 @@ describe('Windows policy: reg query output', () => {
     assert.deepEqual(root.get('Exi14WindowMinutes'), { type: 'REG_DWORD', value: 240 });
     assert.deepEqual(root.get('OidcClientId'), { type: 'REG_SZ', value: 'tessera agent' });
     assert.deepEqual(root.get('OidcLoopbackPort'), { type: 'REG_DWORD', value: 8700 });
-    assert.equal(root.size, 12);
+    assert.equal(root.size, 13);
   });
 
   it('maps every managed setting onto its configuration key, with the ADMX’s values', () => {
@@ -56,6 +57,7 @@ describe('Windows policy: reg query output', () => {
     assert.equal(e.config.ui.allowUserSettings, false);
     assert.equal(e.config.session.fastUserSwitching, false);
     assert.equal(e.config.ui.allowQuit, true);
+    assert.equal(e.config.ui.startAtLogin, false);
     assert.equal(e.config.ui.language, 'en');
     assert.equal(e.config.sso.loopbackPort, 8700);
     assert.equal(e.config.cps.trustAnchorFolder, 'C:\\ProgramData\\Tessera\\anchors');

@@ -46,6 +46,7 @@ export const ALLOWED: Readonly<Record<SettingPath, string>> = {
   'ui.language': 'fr | en',
   'ui.allowUserSettings': 'true | false',
   'ui.allowQuit': 'true | false',
+  'ui.startAtLogin': 'true | false',
   'control.socketPath': 'absolute socket path',
   'tokenBroker.applications': 'array of { path: absolute executable path, sha256?: 64 hex digits, audiences: names from tokenBroker.audiences } (at most 64)',
   'tokenBroker.audiences': 'array of { audience, resource?: https:// URL, scope?: array of scope names } (at most 64, each audience once)',

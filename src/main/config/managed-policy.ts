@@ -14,6 +14,7 @@ export const MANAGED_TO_SETTING: Readonly<Record<ManagedSettingName, SettingPath
   FastUserSwitching: 'session.fastUserSwitching',
   AllowUserSettings: 'ui.allowUserSettings',
   AllowQuit: 'ui.allowQuit',
+  StartAtLogin: 'ui.startAtLogin',
   OidcIssuerUrl: 'sso.issuerUrl',
   OidcClientId: 'sso.clientId',
   OidcLoopbackPort: 'sso.loopbackPort',

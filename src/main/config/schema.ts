@@ -122,6 +122,8 @@ export const uiSchema = z.strictObject({
   language: z.enum(LANGUAGES).default('fr'),
   allowUserSettings: z.boolean().default(true),
   allowQuit: z.boolean().default(true),
+  /** Start the desktop app at login (Windows, macOS; on Linux an XDG autostart entry). */
+  startAtLogin: z.boolean().default(true),
 });
 
 export const controlSchema = z.strictObject({
@@ -210,6 +212,7 @@ export const SETTINGS = {
   'ui.language': { userSettable: true },
   'ui.allowUserSettings': { userSettable: false },
   'ui.allowQuit': { userSettable: false },
+  'ui.startAtLogin': { userSettable: false },
   'control.socketPath': { userSettable: false, path: 'file' },
   'tokenBroker.applications': { userSettable: false },
   'tokenBroker.audiences': { userSettable: false },

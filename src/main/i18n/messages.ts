@@ -311,6 +311,7 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
   'ui.language': { fr: 'fr | en', en: 'fr | en' },
   'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },
   'ui.allowQuit': { fr: 'true | false', en: 'true | false' },
+  'ui.startAtLogin': { fr: 'true | false', en: 'true | false' },
   'control.socketPath': { fr: 'chemin absolu de socket', en: 'absolute socket path' },
   'tokenBroker.applications': {
     fr: 'liste de { path : chemin absolu de l’exécutable, sha256? : 64 chiffres hexadécimaux, audiences : noms pris dans tokenBroker.audiences } (64 au plus)',
