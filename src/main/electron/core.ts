@@ -24,8 +24,7 @@ export function shellPolicyOf(config: AgentConfig): ShellPolicy {
   return {
     allowQuit: config.ui.allowQuit,
     allowUserSettings: config.ui.allowUserSettings,
-    // No policy key yet (ui.startAtLogin): an agent that authenticates staff starts with the session.
-    startAtLogin: true,
+    startAtLogin: config.ui.startAtLogin,
   };
 }
 
