@@ -50,6 +50,7 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
 
   let fixture: TestRuntime;
   let storeDir: string;
+  let store: JsonFileEnrolmentStore;
   const audit = (): AuditLine[] => fixture.audit();
   const pin = (text: string): Buffer => {
     const b = Buffer.from(text);
@@ -60,7 +61,7 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
   before(async () => {
     bed = await openTestBed();
     storeDir = mkdtempSync(join(tmpdir(), 'tessera-fido-store-'));
-    const store = new JsonFileEnrolmentStore(join(storeDir, 'fido-store.json'));
+    store = new JsonFileEnrolmentStore(join(storeDir, 'fido-store.json'));
     // Alice's key: the UDP CTAPHID simulator, enrolled through the same transport.
     udp = await startUdpCtapDevice({ handler: new SimAuthenticator({ pin: ALICE_PIN }).handler, devicePort: 0, hostPort: 0 });
     const t = await openCtapDevice(udp.uri);
@@ -144,6 +145,24 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
     assert.equal(d.fallback, true);
     assert.equal(runtime.engine.status().current?.person.id, BOB);
     await bed.eject(1);
+  });
+
+  it('no PIN given: a key with on-key biometrics (named by the request) counts as FIDO2 + biometrics', async () => {
+    const carol = 'rpps:10003333333';
+    const fingerprint = await startUdpCtapDevice({ handler: new SimAuthenticator({ builtInUv: true, pinSupport: false }).handler, devicePort: 0, hostPort: 0 });
+    try {
+      const t = await openCtapDevice(fingerprint.uri);
+      try {
+        await enrollFidoKey(t, { personEvent: twoFactor(carol), personId: carol, verification: { kind: 'builtin' }, store });
+      } finally {
+        await t.close();
+      }
+      const d = await runtime.agent.fidoFallback({ person: carol, device: fingerprint.uri });
+      assert.deepEqual([d.decision, d.reason, d.person, d.fallback], ['switch_user', 'rie.fido_biometric', carol, true]);
+      assert.deepEqual([...(d.factors ?? [])].sort(), ['inherence', 'possession']);
+    } finally {
+      await fingerprint.close();
+    }
   });
 
   it('every PIN buffer was wiped; no PIN in the audit trail; the chain verifies', async () => {
