@@ -264,6 +264,25 @@ describe('SessionTokenVault: refresh', () => {
     assert.equal(t.store.items.size, 0);
   });
 
+  it('a sign-out while the refresh token is being read: the provider is never called with it', async () => {
+    const t = setup();
+    t.h.engine.authenticate(cpsPin(ALICE, t.h.now()));
+    await t.signIn(ALICE, DPI, 60);
+    t.h.clock.advance(60 * SEC);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const get = t.store.get.bind(t.store);
+    t.store.get = async (account: string) => {
+      await gate;
+      return get(account);
+    };
+    const pending = t.vault.token();
+    t.h.engine.signOut();
+    release();
+    await assert.rejects(pending, noToken('dropped'));
+    assert.equal(t.source.calls.length, 0);
+  });
+
   it('audiences: the session token when its aud matches, else a narrowed refresh (resource, scope), cached per audience', async () => {
     const t = setup();
     t.h.engine.authenticate(cpsPin(ALICE, t.h.now()));

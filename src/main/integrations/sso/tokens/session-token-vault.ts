@@ -272,6 +272,10 @@ export class SessionTokenVault {
     } catch (e) {
       return this.fallBack(held, cached, new SsoError('sso_keychain_unavailable', `refresh token unreadable: ${e instanceof Error ? e.message : String(e)}`, { reason: e instanceof KeychainError ? e.code : 'keychain_failed', cause: e }));
     }
+    if (!this.current(held)) {
+      wipe(rt);
+      throw this.goneError();
+    }
     if (!rt) {
       held.hasRefreshToken = false;
       return this.fallBack(held, cached, new SsoError('sso_no_token', 'the refresh token is no longer in the keychain', { reason: 'no_refresh_token' }));
