@@ -6,12 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connect } from 'node:net';
 import { CompactSign } from 'jose';
 import fc from 'fast-check';
 import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
-import { PROOF_ALG, PROOF_TYP, LOGOUT_TYP } from '../../../src/main/integrations/sso/assertion/protocol.js';
-import { describePublicKey } from '../../../src/main/integrations/sso/assertion/workstation-key.js';
+import { AssertionServer } from '../../../src/main/integrations/sso/assertion/assertion-server.js';
+import { ASSERT_PATH, PROOF_ALG, PROOF_TYP, LOGOUT_TYP } from '../../../src/main/integrations/sso/assertion/protocol.js';
+import type { AssertionSession } from '../../../src/main/integrations/sso/assertion/session-source.js';
+import { describePublicKey, loadOrCreateWorkstationKey } from '../../../src/main/integrations/sso/assertion/workstation-key.js';
 import { CALLBACK_PATH, LoopbackListener } from '../../../src/main/integrations/sso/client/loopback-listener.js';
 import { verifyLogout, verifyProof, WorkstationKeyRing } from '../../../src/main/integrations/sso/provider/verify-proof.js';
 import { SsoError } from '../../../src/main/integrations/sso/sso-error.js';
@@ -122,8 +127,19 @@ function requestOf(input: Buffer, port: number): Buffer {
   return Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${headers}\r\nConnection: close\r\n\r\n`, 'latin1');
 }
 
-/** Sends `raw`, half-closes, returns the status code of the answer (undefined: closed without one). */
-function exchangeHttp(port: number, raw: Buffer): Promise<number | undefined> {
+/** Sends `raw`, returns the status code of the answer (undefined: closed without one). */
+async function exchangeHttp(port: number, raw: Buffer): Promise<number | undefined> {
+  return (await exchangeHttpHead(port, raw)).status;
+}
+
+/**
+ * Sends `raw` and returns the status and `Location` of the answer, as soon as its header block
+ * is in. Raw requests (which may not end) are half-closed so the server answers or drops them;
+ * built ones end with `Connection: close` and are not (an asynchronous handler's answer would be
+ * lost on a half-closed socket).
+ */
+function exchangeHttpHead(port: number, raw: Buffer): Promise<{ status: number | undefined; location: string | undefined }> {
+  const builtRequest = raw.includes('\r\nConnection: close\r\n\r\n');
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
@@ -131,16 +147,18 @@ function exchangeHttp(port: number, raw: Buffer): Promise<number | undefined> {
     const done = (): void => {
       const head = Buffer.concat(chunks).toString('latin1');
       const m = /^HTTP\/1\.1 (\d{3}) /.exec(head);
-      resolve(m?.[1] !== undefined ? Number(m[1]) : undefined);
+      const loc = /\r\nLocation: ([^\r\n]*)\r\n/i.exec(head);
+      resolve({ status: m?.[1] !== undefined ? Number(m[1]) : undefined, location: loc?.[1] });
     };
     s.on('data', (d: Buffer) => {
       size += d.length;
       if (size < 64 * 1024) chunks.push(d);
+      if (Buffer.concat(chunks).includes('\r\n\r\n')) s.destroy();
     });
     s.on('error', () => undefined);
     s.on('close', done);
     s.setTimeout(3000, () => s.destroy());
-    s.on('connect', () => s.end(raw));
+    s.on('connect', () => (builtRequest ? s.write(raw) : s.end(raw)));
   });
 }
 
@@ -195,4 +213,80 @@ export const ssoLoopbackTarget: FuzzTarget = {
   },
 };
 
-export const SSO_TARGETS: readonly FuzzTarget[] = [ssoProofTarget, ssoLoopbackTarget];
+// ---------------------------------------------------------------------------------------------
+
+const PROVIDER = 'http://127.0.0.1:4000';
+let assertion: { server: AssertionServer; dir: string } | undefined;
+/** Answers seen by status code (a run that never reaches a 302 fuzzes nothing of the redirect rule). */
+export const assertionStatuses = new Map<number, number>();
+
+/** `iss` and `return_to` values around the configured provider: look-alikes, userinfo tricks, other schemes. */
+const ADDRESSES = [
+  PROVIDER, `${PROVIDER}/`, `${PROVIDER}/cb`, 'http://127.0.0.1:4001/cb', 'http://localhost:4000/cb', `http://evil@127.0.0.1:4000/cb`,
+  'http://127.0.0.1:4000@evil.example/cb', 'http://127.0.0.1:4000.evil.example/cb', '//evil.example/cb', 'http:\\\\evil.example', 'javascript:alert(1)',
+  'HTTP://127.0.0.1:4000/cb', 'http://127.0.0.1:04000/cb', 'http://[::1]:4000/cb', 'https://127.0.0.1:4000/cb', '',
+];
+
+/** An assertion request from the input: method, Host, path, nonce, iss, return_to (or raw bytes). */
+function assertionRequestOf(input: Buffer, port: number): Buffer {
+  const b = (i: number): number => input[i] ?? 0;
+  if (b(0) % 7 === 6) return Buffer.from(input.subarray(1));
+  const pick = (i: number): string => ADDRESSES[b(i) % ADDRESSES.length] ?? '';
+  const free = input.subarray(6).toString('latin1');
+  const nonce = b(3) % 3 === 0 ? 'N'.repeat(43) : b(3) % 3 === 1 ? free.slice(0, 43) : `${'N'.repeat(43)}&nonce=${'M'.repeat(43)}`;
+  const iss = b(4) % 5 === 4 ? free : pick(4);
+  const returnTo = b(5) % 5 === 4 ? free : pick(5);
+  const query = b(0) % 2 === 0
+    ? new URLSearchParams({ nonce: 'x', iss, return_to: returnTo }).toString().replace('nonce=x', `nonce=${nonce}`)
+    : free;
+  const path = b(0) % 3 === 2 ? `/${free}` : `${ASSERT_PATH}?${query}`;
+  const method = METHODS[b(1) % METHODS.length] ?? 'GET';
+  const host = [`127.0.0.1:${port}`, `localhost:${port}`, 'evil.example', ''][b(2) % 4] ?? '';
+  return Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 'latin1');
+}
+
+export const ssoAssertionEndpointTarget: FuzzTarget = {
+  name: 'sso-assertion-endpoint',
+  description: 'the agent’s loopback assertion endpoint under random requests (Host, path, method, nonce, iss, return_to look-alikes): a proof only ever goes to the configured provider’s origin',
+  runs: 300,
+  seeds: () =>
+    Promise.resolve([
+      Buffer.concat([Buffer.of(0, 0, 0, 0, 0, 2), Buffer.from('x')]),
+      Buffer.concat([Buffer.of(0, 0, 0, 0, 0, 5), Buffer.from('x')]),
+      Buffer.concat([Buffer.of(0, 0, 0, 0, 0, 7), Buffer.from('x')]),
+      Buffer.concat([Buffer.of(0, 0, 0, 0, 0, 4), Buffer.from('http://127.0.0.1:4000/%2e%2e/x')]),
+    ]),
+  async setup() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tessera-fuzz-assert-'));
+    const key = await loadOrCreateWorkstationKey(dir);
+    const now = Date.now();
+    const session: AssertionSession = {
+      person: { id: 'rpps:10001234567', rpps: '10001234567', name: 'Marie Curie' },
+      means: 'cps', factors: ['possession', 'knowledge'], sessionId: 's1', twoFactorAt: new Date(now - 60_000), twoFactorMeans: 'cps', windowEnd: new Date(now + 3_600_000),
+    };
+    const server = await AssertionServer.start({ key, source: { status: () => session }, providers: [PROVIDER], workstation: 'PC-URG-01' });
+    assertion = { server, dir };
+  },
+  async teardown() {
+    const a = assertion;
+    assertion = undefined;
+    if (!a) return;
+    await a.server.close();
+    rmSync(a.dir, { recursive: true, force: true });
+  },
+  async check(input) {
+    const a = assertion;
+    if (!a) return;
+    const { status, location } = await exchangeHttpHead(a.server.port, assertionRequestOf(input, a.server.port));
+    if (status === undefined) return;
+    assertionStatuses.set(status, (assertionStatuses.get(status) ?? 0) + 1);
+    assert.ok([302, 400, 404, 405, 421, 431, 500, 505].includes(status), `answered ${status}`);
+    if (status !== 302) return;
+    assert.ok(location !== undefined, 'a redirect without Location');
+    const to = new URL(location);
+    assert.equal(to.origin, new URL(PROVIDER).origin, `redirected to ${to.origin}`);
+    assert.equal(to.username + to.password, '', 'userinfo in the redirect');
+  },
+};
+
+export const SSO_TARGETS: readonly FuzzTarget[] = [ssoProofTarget, ssoLoopbackTarget, ssoAssertionEndpointTarget];
