@@ -162,7 +162,8 @@ describe('tessera sso provider as a child process', () => {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // 'close', not 'exit': the exit can come before the last stdout/stderr bytes are read.
+    const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     return { child, exit, out: () => stdout, err: () => stderr };
   }
 
