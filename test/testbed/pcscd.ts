@@ -53,6 +53,7 @@ export interface PcscdInstance {
 }
 
 const FRIENDLY_NAME = 'Tessera Virtual PCD';
+const LOG_TAIL_CHARS = 16 * 1024;
 
 /** Fails with a clear message when the machine lacks what the test bed needs. */
 export function checkTestbedPrerequisites(): void {
@@ -137,7 +138,12 @@ export async function startPcscd(opts: PcscdOptions = {}): Promise<PcscdInstance
   writeFileSync(join(confDir, 'vpcd'), readerConf(dir, port, readers / 2));
   const socketPath = join(runDir, 'pcscd.comm');
   let child: ChildProcess | undefined;
+  // pcscd's own output, for the message when it fails to start; only the tail is kept, since a
+  // long run (the soak) makes it log a line per client that leaves.
   let log = '';
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-LOG_TAIL_CHARS);
+  };
 
   const start = async (): Promise<void> => {
     if (child) return;
@@ -148,8 +154,8 @@ export async function startPcscd(opts: PcscdOptions = {}): Promise<PcscdInstance
       : ['--user', '--map-root-user', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', runDir, confDir];
     const proc = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
-    proc.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
-    proc.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
     proc.once('exit', () => { if (child === proc) child = undefined; });
     try {
       await waitFor(() => existsSync(socketPath) || child !== proc, 5000, 'pcscd socket');
