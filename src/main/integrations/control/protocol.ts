@@ -59,7 +59,12 @@ export type WireErrorCode = 'line_too_long' | 'line_timeout' | 'bad_json' | 'too
 export interface WireError {
   readonly code: string;
   readonly message: string;
+  /** A finer stable reason when the failure has one (e.g. `session_locked` for `sso_no_token`). */
+  readonly reason?: string;
 }
+
+/** What a wire `reason` may look like: a code, never free text. */
+export const WIRE_REASON = /^[a-z][a-z0-9_]{0,63}$/;
 
 export type ControlResponse = { readonly id: RequestId | null; readonly ok: true; readonly result: unknown } | { readonly id: RequestId | null; readonly ok: false; readonly error: WireError };
 
@@ -249,7 +254,8 @@ export function parseServerLine(line: string): ServerLine | undefined {
   if (raw['ok'] === true && 'result' in raw) return { kind: 'response', response: { id, ok: true, result: raw['result'] } };
   const err = raw['error'];
   if (raw['ok'] === false && isRecord(err) && typeof err['code'] === 'string' && typeof err['message'] === 'string') {
-    return { kind: 'response', response: { id, ok: false, error: { code: err['code'], message: err['message'] } } };
+    const reason = typeof err['reason'] === 'string' && WIRE_REASON.test(err['reason']) ? { reason: err['reason'] } : {};
+    return { kind: 'response', response: { id, ok: false, error: { code: err['code'], message: err['message'], ...reason } } };
   }
   return undefined;
 }

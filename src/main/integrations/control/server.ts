@@ -11,6 +11,7 @@ import {
   CONTROL_EVENTS,
   MAX_IN_FLIGHT,
   MAX_LINE_BYTES,
+  WIRE_REASON,
   encodeLine,
   parseRequestLine,
   type ControlEventName,
@@ -250,7 +251,9 @@ export class ControlServer {
     } catch (e) {
       const code = e instanceof ControlError || (e instanceof Error && 'code' in e && typeof e.code === 'string') ? String((e as { code: string }).code) : 'handler_failed';
       this.opts.onWarning?.('handler_failed', `${req.method}: ${e instanceof Error ? e.message : String(e)}`);
-      this.reply(client, { id, ok: false, error: { code, message: `${req.method} failed` } });
+      // A typed error's finer reason (a code, e.g. `session_locked`) goes along; its message stays in the log.
+      const reason = e instanceof Error && 'reason' in e && typeof e.reason === 'string' && WIRE_REASON.test(e.reason) ? { reason: e.reason } : {};
+      this.reply(client, { id, ok: false, error: { code, message: `${req.method} failed`, ...reason } });
     }
   }
 
