@@ -57,12 +57,12 @@ describe('token broker on the control channel', { skip: process.platform !== 'li
     server = await ControlServer.start({ path: join(dir, 'run', 'agent.sock'), handler });
   }
 
-  async function ask(client: (path: string, line: string) => PeerClient, audience: string): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: { code: string } }> {
+  async function ask(client: (path: string, line: string) => PeerClient, audience: string): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: { code: string; reason?: string } }> {
     const c = client(server.path, JSON.stringify({ id: 1, method: 'token', params: { audience } }));
     clients.push(c);
     const line = await c.answer();
     await c.stop();
-    return JSON.parse(line) as { ok: boolean; result?: Record<string, unknown>; error?: { code: string } };
+    return JSON.parse(line) as { ok: boolean; result?: Record<string, unknown>; error?: { code: string; reason?: string } };
   }
   const asNode = (path: string, line: string): PeerClient => nodeClient(path, { line });
 
@@ -128,7 +128,7 @@ describe('token broker on the control channel', { skip: process.platform !== 'li
   it('a non-allow-listed executable (python3) is refused with sso_not_allowed, and the refusal is audited', async () => {
     const python = realpathSync(spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim());
     const r = await ask((p, l) => pythonClient(p, l), DPI);
-    assert.deepEqual(r.error?.code, 'sso_not_allowed');
+    assert.deepEqual(r.error, { code: 'sso_not_allowed', message: 'token failed', reason: 'not_allow_listed' });
     assert.equal(r.ok, false);
     const rec = last();
     assert.equal(rec?.decision, 'deny');
@@ -140,6 +140,7 @@ describe('token broker on the control channel', { skip: process.platform !== 'li
   it('an audience not configured is refused and audited (audience_unknown)', async () => {
     const r = await ask(asNode, 'https://unconfigured.example');
     assert.equal(r.error?.code, 'sso_no_token');
+    assert.equal(r.error?.reason, 'audience_unknown');
     assert.equal(last()?.reason, 'broker.audience_unknown');
   });
 
@@ -148,6 +149,7 @@ describe('token broker on the control channel', { skip: process.platform !== 'li
     try {
       const r = await ask(asNode, DPI);
       assert.equal(r.error?.code, 'sso_no_token');
+      assert.equal(r.error?.reason, 'session_locked', 'the application can tell "wait for the unlock" from "sign in"');
       const rec = last();
       assert.equal(rec?.reason, 'broker.no_token');
       assert.equal(rec?.details?.errorCode, 'session_locked');
@@ -179,7 +181,7 @@ describe('token broker on the control channel', { skip: process.platform !== 'li
     await start(applications, () => Promise.reject(new Error('disk full')));
     const r = await ask(asNode, DPI);
     assert.equal(r.ok, false);
-    assert.equal(r.error?.code, 'handler_failed');
+    assert.deepEqual(r.error, { code: 'handler_failed', message: 'token failed' });
     await start(applications);
   });
 
