@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,29 @@ describe('web shell', () => {
     await assert.rejects(open({ cookie }), /refused 403/);
     await assert.rejects(open({ cookie, origin, host: 'evil.example' }), /refused 421/);
     await assert.rejects(open({ cookie, origin }, simulatorPath), /refused 404/);
+  });
+
+  it('hostile raw requests (odd targets, upgrades included) are answered or closed; the shell stays up', async () => {
+    const raw = (text: string): Promise<string> =>
+      new Promise((resolve) => {
+        const s = connect(shell.port, '127.0.0.1');
+        let got = '';
+        s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        s.on('error', () => resolve(got));
+        s.on('close', () => resolve(got));
+        s.setTimeout(2000, () => s.destroy());
+        s.end(text);
+      });
+    const host = `Host: 127.0.0.1:${shell.port}\r\n`;
+    const upgrade = `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: ${origin}\r\nCookie: ${cookie}\r\n`;
+    for (const target of ['http://[', '//%zz', '/bridge?x=%', '*', 'http://evil.example/bridge', '/%00', `/${'a'.repeat(4000)}`]) {
+      for (const extra of ['', upgrade]) {
+        const answer = await raw(`GET ${target} HTTP/1.1\r\n${host}${extra}\r\n`);
+        assert.ok(answer === '' || /^HTTP\/1\.1 (4\d\d|101)/.test(answer), `${target}: ${answer.slice(0, 60)}`);
+        if (answer.startsWith('HTTP/1.1 101')) assert.match(target, /^\/bridge(\?|$)/, `${target} was upgraded`);
+      }
+    }
+    assert.equal((await get(shell.port, '/', { cookie })).status, 200, 'still serving');
   });
 
   it('invokes answer through the contract; pushes follow changes; bad frames are refused', async () => {

@@ -150,7 +150,9 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed');
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', origin);
+      // Origin-form only: an absolute target could name another host than the one checked.
+      if (!req.url?.startsWith('/') || req.url.startsWith('//')) throw new Error('not origin-form');
+      url = new URL(req.url, origin);
     } catch {
       return refuse(res, 400, 'Bad request');
     }
@@ -186,7 +188,14 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    const endpoint = endpoints.get(new URL(req.url ?? '/', origin).pathname);
+    let endpoint: BridgeEndpoint | undefined;
+    try {
+      // Origin-form only: an absolute target could name another host than the one checked.
+      if (!req.url?.startsWith('/') || req.url.startsWith('//')) throw new Error('not origin-form');
+      endpoint = endpoints.get(new URL(req.url, origin).pathname);
+    } catch {
+      return refuseUpgrade(socket, '400 Bad Request');
+    }
     if (req.headers.host !== host) return refuseUpgrade(socket, '421 Misdirected Request');
     if (req.headers.origin !== origin || !hasCookie(req)) return refuseUpgrade(socket, '403 Forbidden');
     if (!endpoint) return refuseUpgrade(socket, '404 Not Found');
