@@ -23,6 +23,7 @@ import { startUdpCtapDevice, type UdpCtapDevice } from '../../testbed/fido/ctaph
 import { InProcessCtapTransport } from '../../testbed/fido/in-process-transport.js';
 import { NfcFidoCard } from '../../testbed/fido/nfc-fido-card.js';
 import { startTestRuntime, type AuditLine, type TestRuntime } from './runtime-fixture.js';
+import { until } from './until.js';
 
 const ALICE = 'rpps:10001234567';
 const BOB = 'rpps:10007654321';
@@ -46,6 +47,7 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
   let udp: UdpCtapDevice;
   let aliceCredential = '';
   const bobKey = new SimAuthenticator({ pin: BOB_PIN });
+  const aliceKey = new SimAuthenticator({ pin: ALICE_PIN });
   const pins: Buffer[] = [];
 
   let fixture: TestRuntime;
@@ -63,7 +65,7 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
     storeDir = mkdtempSync(join(tmpdir(), 'tessera-fido-store-'));
     store = new JsonFileEnrolmentStore(join(storeDir, 'fido-store.json'));
     // Alice's key: the UDP CTAPHID simulator, enrolled through the same transport.
-    udp = await startUdpCtapDevice({ handler: new SimAuthenticator({ pin: ALICE_PIN }).handler, devicePort: 0, hostPort: 0 });
+    udp = await startUdpCtapDevice({ handler: aliceKey.handler, devicePort: 0, hostPort: 0 });
     const t = await openCtapDevice(udp.uri);
     try {
       aliceCredential = (await enrollFidoKey(t, { personEvent: twoFactor(ALICE), personId: ALICE, verification: { kind: 'pin', pin: Buffer.from(ALICE_PIN) }, store })).enrolment.credentialId;
@@ -135,9 +137,15 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
     assert.equal(runtime.engine.status().locked, true);
   });
 
-  it('an NFC key on a PC/SC reader is found by itself: Bob’s key + PIN switches the workstation to Bob', async () => {
+  it('an NFC key on a PC/SC reader is found by itself, and skipped silently for someone else (no PIN tried on it)', async () => {
     await bed.insert(1, new NfcFidoCard({ handler: bobKey.handler }));
+    await until('the agent to see the key', () => runtime.agent.readers().some((r) => r.name === bed.readerNames[1] && r.card));
     await runtime.agent.idle();
+    // Alice: Bob's key on the reader comes first, answers that it holds none of her credentials, and is left alone.
+    const a = await runtime.agent.fidoFallback({ person: ALICE, pin: pin(ALICE_PIN) });
+    assert.deepEqual([a.decision, a.reason, a.person], ['unlock', 'rie.fido_pin', ALICE]);
+    assert.equal(bobKey.retries, 8, 'Bob’s key never saw a PIN');
+    // Bob: his key on the reader.
     const d = await runtime.agent.fidoFallback({ person: BOB, pin: pin(BOB_PIN) });
     assert.equal(d.person, BOB);
     // Alice's session (locked) stays; Bob's two-factor fallback switches the workstation to him.
@@ -157,6 +165,9 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
       } finally {
         await t.close();
       }
+      // Not named, her key is not among the keys found: the key that is there is not hers, its PIN is not tried.
+      await assert.rejects(runtime.agent.fidoFallback({ person: carol, pin: pin('24680') }), (e: unknown) => e instanceof FidoError && e.code === 'not_enrolled');
+      assert.equal(aliceKey.retries, 8, 'Alice’s key never saw Carol’s PIN');
       const d = await runtime.agent.fidoFallback({ person: carol, device: fingerprint.uri });
       assert.deepEqual([d.decision, d.reason, d.person, d.fallback], ['switch_user', 'rie.fido_biometric', carol, true]);
       assert.deepEqual([...(d.factors ?? [])].sort(), ['inherence', 'possession']);
@@ -167,11 +178,11 @@ describe('agent runtime: FIDO2 fallback for a forgotten card, through the real t
 
   it('every PIN buffer was wiped; no PIN in the audit trail; the chain verifies', async () => {
     await runtime.agent.idle();
-    assert.ok(pins.length === 4 && pins.every((p) => p.every((b) => b === 0)), 'PIN buffers wiped');
+    assert.ok(pins.length === 6 && pins.every((p) => p.every((b) => b === 0)), 'PIN buffers wiped');
     const raw = readFileSync(join(dir, 'audit', 'audit-000001.jsonl'), 'utf8');
     // Hashes and credential ids are long runs where five digits can appear by chance: look elsewhere.
     const text = raw.replace(/[0-9a-f]{32,}/g, '').replace(/[A-Za-z0-9_-]{40,}/g, '');
-    for (const p of [ALICE_PIN, BOB_PIN, '11111', '22222']) assert.ok(!text.includes(p), `PIN ${p} not in the audit`);
+    for (const p of [ALICE_PIN, BOB_PIN, '11111', '22222', '24680']) assert.ok(!text.includes(p), `PIN ${p} not in the audit`);
     assert.equal((await verifyAuditFile(await listAuditFiles(join(dir, 'audit')))).ok, true);
   });
 });

@@ -32,8 +32,9 @@ import { isTesseraError } from '../../errors.js';
 import { DegradedReasons, type DegradedReason } from '../../integrations/health/degraded-reasons.js';
 import type { AuthEvent } from '../../means/auth-event.js';
 import { FidoError } from '../../means/fido2/fido-error.js';
+import { DEFAULT_RP_ID, type UserVerification } from '../../means/fido2/index.js';
 import type { OsEvent, OsEventKind, OsEventSource } from './os-events.js';
-import { fallbackEvent, keyCandidates, openFirstKey, userVerification, type EngineAgentFidoOptions, type FidoFallbackRequest } from './fido-fallback.js';
+import { fallbackEvent, keyCandidates, openPersonKey, personCredentials, userVerification, type EngineAgentFidoOptions, type FidoFallbackRequest } from './fido-fallback.js';
 
 export type { DegradedReason };
 
@@ -266,15 +267,16 @@ export class EngineAgent {
     const engine = this.opts.engine;
     let event: AuthEvent;
     try {
+      const credentials = await personCredentials(req, fido);
       const candidates = await keyCandidates(req, fido, [...this.fidoReaders]);
       // A key on a reader is released by the card handling before it is opened here.
       await Promise.allSettled(candidates.flatMap((u) => (u.startsWith('pcsc:') ? [this.busy.get(u.slice(5))] : [])));
-      const uv = await userVerification(req, fido);
-      let transport;
+      const transport = await openPersonKey(candidates, this.opts.monitor, fido.rpId ?? DEFAULT_RP_ID, credentials, fido.timeoutMs ?? 30_000);
+      let uv: UserVerification;
       try {
-        transport = await openFirstKey(candidates, this.opts.monitor);
+        uv = await userVerification(req, fido);
       } catch (e) {
-        if (uv.kind === 'pin') uv.pin.fill(0);
+        await transport.close().catch(() => undefined);
         throw e;
       }
       try {

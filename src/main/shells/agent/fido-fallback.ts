@@ -13,8 +13,13 @@
  * reader (recognised by the agent when they arrived); the configured device URIs (`udp:` for
  * simulators, fixed `hid:` paths); USB keys listed through node-hid when enabled.
  */
+import { randomBytes } from 'node:crypto';
 import type { AuthEvent } from '../../means/auth-event.js';
-import { FidoError, verifyFidoKey, type FidoEnrolmentStore, type UserVerification } from '../../means/fido2/index.js';
+import { DEFAULT_RP_ID, FidoError, verifyFidoKey, type FidoEnrolmentStore, type UserVerification } from '../../means/fido2/index.js';
+import { Ctap2Device } from '../../protocols/ctap2/ctap2-client.js';
+import { Ctap2Error } from '../../protocols/ctap2/ctap2-error.js';
+import { getAssertion } from '../../protocols/ctap2/get-assertion.js';
+import { CTAP_STATUS } from '../../protocols/ctap2/status-codes.js';
 import type { CtapTransport } from '../../transports/ctap/ctap-transport.js';
 import { listFidoDevices, openCtapDevice } from '../../transports/ctap/open-ctap-device.js';
 import type { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
@@ -50,17 +55,53 @@ export interface FidoFallbackRequest {
   readonly device?: string;
 }
 
-/** Opens the first key that answers among `candidates`; `no_device` when none does. */
-export async function openFirstKey(candidates: readonly string[], monitor: ReaderMonitor): Promise<CtapTransport> {
+/**
+ * Whether the key holds one of `credentialIds` for `rpId`, asked silently (CTAP 2.1 §6.2,
+ * getAssertion with `up: false` and no PIN, the pre-flight browsers do): `false` when the key
+ * answers NO_CREDENTIALS — it is someone else's key and its PIN must not be tried; `true`, or
+ * `undefined` when the key will not say without user verification (then it is tried).
+ */
+export async function holdsCredential(transport: CtapTransport, rpId: string, credentialIds: readonly Buffer[], timeoutMs: number): Promise<boolean | undefined> {
+  try {
+    await getAssertion(new Ctap2Device(transport, { timeoutMs }), { rpId, clientDataHash: randomBytes(32), allowList: [...credentialIds], options: { up: false } });
+    return true;
+  } catch (e) {
+    if (e instanceof Ctap2Error && e.status === CTAP_STATUS.CTAP2_ERR_NO_CREDENTIALS) return false;
+    return undefined;
+  }
+}
+
+/**
+ * Opens the first key among `candidates` that may hold the person's credential (a key that
+ * says it holds none is closed and skipped, so no one else's PIN tries are spent). `no_device`
+ * when no key answers, `not_enrolled` when keys answered but none is the person's.
+ */
+export async function openPersonKey(candidates: readonly string[], monitor: ReaderMonitor, rpId: string, credentialIds: readonly Buffer[], timeoutMs: number): Promise<CtapTransport> {
   let last: unknown;
+  let foreign = 0;
   for (const uri of candidates) {
+    let t: CtapTransport;
     try {
-      return await openCtapDevice(uri, { monitor, initTimeoutMs: 1500 });
+      t = await openCtapDevice(uri, { monitor, initTimeoutMs: 1500 });
     } catch (e) {
       last = e;
+      continue;
     }
+    if ((await holdsCredential(t, rpId, credentialIds, timeoutMs)) !== false) return t;
+    foreign++;
+    await t.close().catch(() => undefined);
   }
+  if (foreign > 0) throw new FidoError('not_enrolled', `the security key${foreign > 1 ? 's' : ''} presented hold${foreign > 1 ? '' : 's'} no credential of this person`);
   throw new FidoError('no_device', `no security key found (tried ${candidates.length === 0 ? 'nothing' : candidates.join(', ')})${last instanceof Error ? `: ${last.message}` : ''}`, last !== undefined ? { cause: last } : undefined);
+}
+
+/** Credential ids of the person's active enrolments (`not_enrolled` / `revoked` before any key is touched). */
+export async function personCredentials(req: FidoFallbackRequest, fido: EngineAgentFidoOptions): Promise<Buffer[]> {
+  const enrolled = await fido.store.list({ personId: req.person, rpId: fido.rpId ?? DEFAULT_RP_ID });
+  if (enrolled.length === 0) throw new FidoError('not_enrolled', `no FIDO2 key enrolled for ${req.person}`);
+  const active = enrolled.filter((r) => !r.revoked);
+  if (active.length === 0) throw new FidoError('revoked', `every FIDO2 key of ${req.person} is revoked`);
+  return active.map((r) => Buffer.from(r.credentialId, 'base64url'));
 }
 
 /** Device URIs to try for a request, in order. */
