@@ -51,6 +51,8 @@ function idTokenInvalid(problem: IdTokenProblem, e: unknown): SsoError {
 /** `what` names the step for the log (`discovery`, `token`, `refresh`, `jwks`...). */
 export function fromLibraryError(e: unknown, what: string): SsoError {
   if (e instanceof SsoError) return e;
+  // our own fetch's refusal (bounded-fetch.ts), wrapped by the library
+  if (e instanceof Error && e.cause instanceof SsoError) return e.cause;
   if (e instanceof ResponseBodyError || e instanceof AuthorizationResponseError) {
     const description = e.error_description;
     return new SsoError('sso_provider_error', `${what}: the provider answered ${e.error}${description ? `: ${description}` : ''}`, {

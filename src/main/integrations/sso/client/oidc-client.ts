@@ -12,6 +12,7 @@ import * as oidc from 'openid-client';
 import type { Lang } from '../../../i18n/messages.js';
 import { SsoError } from '../sso-error.js';
 import type { BrowserOpener } from './browser-opener.js';
+import { boundedFetch } from './bounded-fetch.js';
 import { fromLibraryError } from './library-errors.js';
 import { LoopbackListener } from './loopback-listener.js';
 
@@ -149,7 +150,8 @@ export class OidcClient {
       const secret = options.clientSecret;
       const method = secret === undefined ? 'none' : (secret.method ?? 'client_secret_basic');
       const auth = secret === undefined ? oidc.None() : method === 'client_secret_post' ? oidc.ClientSecretPost(secret.secret) : oidc.ClientSecretBasic(secret.secret);
-      config = await oidc.discovery(issuer, options.clientId, { token_endpoint_auth_method: method, application_type: 'native' }, auth, { execute, timeout: timeoutMs / 1000 });
+      config = await oidc.discovery(issuer, options.clientId, { token_endpoint_auth_method: method, application_type: 'native' }, auth, { execute, timeout: timeoutMs / 1000, [oidc.customFetch]: boundedFetch });
+      config[oidc.customFetch] = boundedFetch;
     } catch (e) {
       throw fromLibraryError(e, 'discovery');
     }
