@@ -19,6 +19,7 @@ import {
   amrFor,
   loadOrCreateWorkstationKey,
   sessionSourceFromEngine,
+  recordCardEvidence,
   startAgentAssertion,
   type AssertionSession,
   type ProofClaims,
@@ -28,6 +29,8 @@ import { SsoError } from '../../../../src/main/integrations/sso/sso-error.js';
 import { ManualClock, RecordedSessionEngine, SessionEngine } from '../../../../src/main/session/engine/index.js';
 import { StaticMeansRegistry } from '../../../../src/main/session/policy/means-ref.js';
 import { ALICE, cpsEvent } from '../provider/fixtures/sso-world.js';
+import { TrustStore } from '../../../../src/main/means/cps/trust-store.js';
+import { getSharedImpostorTestPki, getSharedTestPki } from '../../../testbed/pki/test-pki.js';
 
 const ISSUER = 'https://sso.hopital-test.fr';
 
@@ -284,5 +287,22 @@ describe('window expiry', () => {
       await new Promise<void>((r) => provider.close(() => r()));
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('card evidence recorded at the login', () => {
+  it('keeps leaf + issuing CA (no root) of each verified card by person; refused cards leave nothing', async () => {
+    const pki = await getSharedTestPki();
+    const impostor = await getSharedImpostorTestPki();
+    const store = TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]);
+    const ev = recordCardEvidence(store);
+    assert.equal(ev.trust.certificates.length, 2, 'the wrapped store answers like the store');
+    const card = await pki.issueCardCertificate({ rpps: '10001234567' });
+    const path = ev.trust.verify(card.certificate, new Date());
+    assert.deepEqual(path.map((c) => c.subject), store.verify(card.certificate, new Date()).map((c) => c.subject));
+    assert.deepEqual(ev.chainFor(ALICE), [card.der, pki.intermediate.der]);
+    const forged = await impostor.issueCardCertificate({ rpps: '10009999999' });
+    assert.throws(() => ev.trust.verify(forged.certificate, new Date()));
+    assert.equal(ev.chainFor({ id: 'rpps:10009999999', name: 'X' }), undefined);
   });
 });

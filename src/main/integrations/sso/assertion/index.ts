@@ -6,3 +6,4 @@ export * from './sign.js';
 export * from './assertion-server.js';
 export * from './logout-notifier.js';
 export * from './agent-assertion.js';
+export * from './card-evidence.js';
