@@ -11,7 +11,7 @@ import type { AgentConfig } from '../../config/schema.js';
 import { sessionEngineSettings } from '../../config/schema.js';
 import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, auditInputFromEnrolment, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
 import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControlHandler, type ControllableEngine } from '../../integrations/control/index.js';
-import { startAgentAssertion, type AgentAssertion, type AgentAssertionOptions } from '../../integrations/sso/assertion/index.js';
+import { recordCardEvidence, startAgentAssertion, type AgentAssertion, type AgentAssertionOptions } from '../../integrations/sso/assertion/index.js';
 import type { SecretStore } from '../../integrations/keychain/index.js';
 import { TokenBroker, brokerSettings } from '../../integrations/sso/broker/index.js';
 import { SessionTokenVault, type SessionTokenVaultOptions, type TokenSource } from '../../integrations/sso/tokens/index.js';
@@ -147,10 +147,12 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       recorded.dispose();
     });
 
+    // With the assertion endpoint, the chain of each card login is kept as evidence for the proofs.
+    const evidence = opts.assertion ? recordCardEvidence(opts.trust) : undefined;
     const agent = new EngineAgent({
       monitor: opts.monitor ?? new ReaderMonitor(),
       engine: recorded,
-      trust: opts.trust,
+      trust: evidence?.trust ?? opts.trust,
       pinPad: opts.pinPad,
       ...(opts.badge ? { badge: opts.badge } : {}),
       ...(opts.report ? { report: opts.report } : {}),
@@ -242,7 +244,7 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
     // Proofs of the recorded engine's session for the configured providers; notices at sign-out/expiry.
     let assertion: AgentAssertion | undefined;
     if (opts.assertion) {
-      const a = await startAgentAssertion(recorded, workstation, opts.assertion);
+      const a = await startAgentAssertion(recorded, workstation, { ...(evidence ? { certificateChain: evidence.chainFor } : {}), ...opts.assertion });
       assertion = a;
       cleanups.push(() => a.stop());
     }
