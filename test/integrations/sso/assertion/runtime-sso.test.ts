@@ -1,7 +1,8 @@
 /**
  * The whole chain with a real card login: the agent runtime (session engine recorded in the audit
  * log, readers through the test bed's pcscd, a simulated CPS card and its PIN) with its assertion
- * endpoint, the embedded provider that enrolled the runtime's workstation key, and openid-client
+ * endpoint, the embedded provider that enrolled the runtime's workstation key and checks the card's
+ * chain (kept by the runtime from the login) against the test PKI, and openid-client
  * as the RP. Card + PIN → SSO sign-in with no prompt (sub = RPPS, amr) → sign-out at the agent →
  * the provider's session ended → the next request finds no session and shows the sign-in page.
  */
@@ -49,6 +50,7 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
     });
     assert.ok(runtime.assertion);
     writeFileSync(join(dir, 'poste.pem'), runtime.assertion.key.publicPem);
+    writeFileSync(join(dir, 'anchors.pem'), pki.caBundlePem);
     provider = await startEmbeddedProvider({
       config: parseProviderConfig(
         {
@@ -56,6 +58,8 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
           keysDir: 'provider-keys',
           clients: [{ clientId: 'dpi', redirectUris: ['http://127.0.0.1/callback'] }],
           agent: { assertionEndpoint: runtime.assertion.server.url, workstationKeys: [{ name: 'poste-runtime', publicKeyFile: 'poste.pem' }] },
+          // CPS proofs must carry the card's chain: the runtime keeps it from the login itself.
+          trustAnchors: ['anchors.pem'],
         },
         dir,
       ),
