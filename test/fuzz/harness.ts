@@ -11,7 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { TesseraError } from '../../src/main/errors.js';
@@ -275,4 +276,24 @@ export async function fuzzSuite(title: string, targets: readonly FuzzTarget[]): 
       });
     }
   });
+}
+
+/** A temporary folder a target creates in `setup` and removes in `teardown`. */
+export class TempFolder {
+  private current: string | undefined;
+  constructor(private readonly prefix: string) {}
+
+  /** The folder while the target is set up, else undefined (a check run outside setup does nothing). */
+  get path(): string | undefined {
+    return this.current;
+  }
+
+  create(): void {
+    this.current = mkdtempSync(path.join(tmpdir(), this.prefix));
+  }
+
+  remove(): void {
+    if (this.current) rmSync(this.current, { recursive: true, force: true });
+    this.current = undefined;
+  }
 }

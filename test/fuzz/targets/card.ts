@@ -3,8 +3,7 @@
  * BER-TLV, the IAS-ECC (CPS) command set and the card's X.509 certificate.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { derTotalLength, readAuthenticationCertificate, readPinStatus, selectCpsApplication, signChallenge, verifyPin } from '../../../src/main/protocols/iasecc/cps-commands.js';
 import { IasEccError } from '../../../src/main/protocols/iasecc/iasecc-error.js';
@@ -25,7 +24,7 @@ import { parseCardCertificate } from '../../../src/main/means/cps/certificate.js
 import { CpsError } from '../../../src/main/means/cps/cps-error.js';
 import { TrustStore, TrustStoreError } from '../../../src/main/means/cps/trust-store.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
-import { expected, joinFrames, splitFrames, typed, typedAsync, type FuzzTarget } from '../harness.js';
+import { expected, joinFrames, splitFrames, TempFolder, typed, typedAsync, type FuzzTarget } from '../harness.js';
 import { ScriptedChannel } from '../scripted-channel.js';
 
 const TLV_ERRORS = [expected(Iso7816Error, ['tlv_malformed', 'tlv_too_long', 'tlv_too_deep', 'tlv_too_many_nodes'])];
@@ -160,7 +159,7 @@ export const certificateTarget: FuzzTarget = {
   },
 };
 
-let anchorsDir: string | undefined;
+const anchorsDir = new TempFolder('tessera-fuzz-anchors-');
 
 export const trustAnchorsTarget: FuzzTarget = {
   name: 'cps-trust-anchors',
@@ -170,16 +169,11 @@ export const trustAnchorsTarget: FuzzTarget = {
     const pki = await getSharedTestPki();
     return [Buffer.from(pki.caBundlePem), Buffer.from(pki.root.pem)];
   },
-  async setup() {
-    anchorsDir = mkdtempSync(path.join(tmpdir(), 'tessera-fuzz-anchors-'));
-  },
-  async teardown() {
-    if (anchorsDir) rmSync(anchorsDir, { recursive: true, force: true });
-    anchorsDir = undefined;
-  },
+  setup: async () => anchorsDir.create(),
+  teardown: async () => anchorsDir.remove(),
   check(input) {
-    if (!anchorsDir) return;
-    const file = path.join(anchorsDir, 'anchors.pem');
+    if (!anchorsDir.path) return;
+    const file = path.join(anchorsDir.path, 'anchors.pem');
     writeFileSync(file, input);
     try {
       const store = TrustStore.fromPemFiles([file]);

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { ConfigError, JsonFileSource, parseConfig, parsePlistXml, plistPolicyLayer, parseRegQuery, registryPolicyLayer } from '../../../src/main/config/index.js';
 import { AuditError, AuditLog, parseRecordLine, verifyAuditFile } from '../../../src/main/integrations/audit/index.js';
 import { CONTROL_METHODS, jsonDepth, MAX_JSON_DEPTH, MAX_LINE_BYTES, parseRequestLine, parseServerLine } from '../../../src/main/integrations/control/protocol.js';
-import { defaultArbitrary, expected, textArbitrary, typed, typedAsync, type FuzzTarget } from '../harness.js';
+import { defaultArbitrary, expected, TempFolder, textArbitrary, typed, typedAsync, type FuzzTarget } from '../harness.js';
 
 const WIRE_CODES = ['line_too_long', 'bad_json', 'too_deep', 'bad_request', 'unknown_method', 'bad_params'];
 
@@ -54,7 +54,7 @@ const configObject = fc
   }, { requiredKeys: [] })
   .map((o) => JSON.stringify(o));
 
-let configDir: string | undefined;
+const configDir = new TempFolder('tessera-fuzz-config-');
 let configCounter = 0;
 
 export const configTarget: FuzzTarget = {
@@ -63,17 +63,12 @@ export const configTarget: FuzzTarget = {
   runs: 300,
   seeds: () => Promise.resolve([Buffer.from('{"session":{"windowMinutes":240},"ui":{"language":"fr"}}'), Buffer.from('{"cps":{"trustAnchors":[]}}')]),
   arbitrary: (seeds) => textArbitrary(seeds, [configObject]),
-  async setup() {
-    configDir = mkdtempSync(path.join(tmpdir(), 'tessera-fuzz-config-'));
-  },
-  async teardown() {
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
-    configDir = undefined;
-  },
+  setup: async () => configDir.create(),
+  teardown: async () => configDir.remove(),
   check(input) {
     typed(() => parseConfig(input.toString('utf8'), 'fuzz.json'), CONFIG_ERRORS);
-    if (!configDir) return;
-    const file = path.join(configDir, `c${configCounter++ % 8}.json`);
+    if (!configDir.path) return;
+    const file = path.join(configDir.path, `c${configCounter++ % 8}.json`);
     writeFileSync(file, input);
     chmodSync(file, 0o600);
     typed(() => new JsonFileSource('policy', file, { required: true }).read(), CONFIG_ERRORS);
@@ -114,7 +109,7 @@ export const registryTarget: FuzzTarget = {
   },
 };
 
-let auditDir: string | undefined;
+const auditDir = new TempFolder('tessera-fuzz-audit-');
 let pristine: Buffer | undefined;
 let auditCounter = 0;
 const AUDIT_FILE = 'audit-000001.jsonl';
@@ -143,20 +138,17 @@ export const auditTarget: FuzzTarget = {
   seeds: async () => [await pristineLog()],
   arbitrary: (seeds) => defaultArbitrary(seeds, 2048),
   async setup() {
-    auditDir = mkdtempSync(path.join(tmpdir(), 'tessera-fuzz-audit-'));
+    auditDir.create();
     await pristineLog();
   },
-  async teardown() {
-    if (auditDir) rmSync(auditDir, { recursive: true, force: true });
-    auditDir = undefined;
-  },
+  teardown: async () => auditDir.remove(),
   async check(input) {
     for (const line of input.toString('utf8').split('\n').slice(0, 64)) {
       const p = parseRecordLine(line);
       assert.ok(p.ok || p.problem === 'malformed' || p.problem === 'altered');
     }
-    if (!auditDir) return;
-    const dir = path.join(auditDir, String(auditCounter++));
+    if (!auditDir.path) return;
+    const dir = path.join(auditDir.path, String(auditCounter++));
     mkdirSync(dir, { mode: 0o700 });
     const file = path.join(dir, AUDIT_FILE);
     writeFileSync(file, input, { mode: 0o600 });

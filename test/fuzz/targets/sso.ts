@@ -6,9 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { connect } from 'node:net';
 import { CompactSign } from 'jose';
 import fc from 'fast-check';
@@ -21,7 +18,7 @@ import { CALLBACK_PATH, LoopbackListener } from '../../../src/main/integrations/
 import { verifyLogout, verifyProof, WorkstationKeyRing } from '../../../src/main/integrations/sso/provider/verify-proof.js';
 import { SsoError } from '../../../src/main/integrations/sso/sso-error.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
-import { defaultArbitrary, expected, mutationsOf, typedAsync, type FuzzTarget } from '../harness.js';
+import { defaultArbitrary, expected, mutationsOf, TempFolder, typedAsync, type FuzzTarget } from '../harness.js';
 
 const ISSUER = 'http://127.0.0.1:4000';
 /** One fixed time per run (the test PKI is issued around the real clock). */
@@ -216,7 +213,8 @@ export const ssoLoopbackTarget: FuzzTarget = {
 // ---------------------------------------------------------------------------------------------
 
 const PROVIDER = 'http://127.0.0.1:4000';
-let assertion: { server: AssertionServer; dir: string } | undefined;
+let assertion: AssertionServer | undefined;
+const assertionDir = new TempFolder('tessera-fuzz-assert-');
 /** Answers seen by status code (a run that never reaches a 302 fuzzes nothing of the redirect rule). */
 export const assertionStatuses = new Map<number, number>();
 
@@ -257,27 +255,25 @@ export const ssoAssertionEndpointTarget: FuzzTarget = {
       Buffer.concat([Buffer.of(0, 0, 0, 0, 0, 4), Buffer.from('http://127.0.0.1:4000/%2e%2e/x')]),
     ]),
   async setup() {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tessera-fuzz-assert-'));
-    const key = await loadOrCreateWorkstationKey(dir);
+    assertionDir.create();
+    const key = await loadOrCreateWorkstationKey(assertionDir.path ?? '');
     const now = Date.now();
     const session: AssertionSession = {
       person: { id: 'rpps:10001234567', rpps: '10001234567', name: 'Marie Curie' },
       means: 'cps', factors: ['possession', 'knowledge'], sessionId: 's1', twoFactorAt: new Date(now - 60_000), twoFactorMeans: 'cps', windowEnd: new Date(now + 3_600_000),
     };
-    const server = await AssertionServer.start({ key, source: { status: () => session }, providers: [PROVIDER], workstation: 'PC-URG-01' });
-    assertion = { server, dir };
+    assertion = await AssertionServer.start({ key, source: { status: () => session }, providers: [PROVIDER], workstation: 'PC-URG-01' });
   },
   async teardown() {
     const a = assertion;
     assertion = undefined;
-    if (!a) return;
-    await a.server.close();
-    rmSync(a.dir, { recursive: true, force: true });
+    await a?.close();
+    assertionDir.remove();
   },
   async check(input) {
     const a = assertion;
     if (!a) return;
-    const { status, location } = await exchangeHttpHead(a.server.port, assertionRequestOf(input, a.server.port));
+    const { status, location } = await exchangeHttpHead(a.port, assertionRequestOf(input, a.port));
     if (status === undefined) return;
     assertionStatuses.set(status, (assertionStatuses.get(status) ?? 0) + 1);
     assert.ok([302, 400, 404, 405, 421, 431, 500, 505].includes(status), `answered ${status}`);
