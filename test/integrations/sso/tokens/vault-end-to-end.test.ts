@@ -75,6 +75,31 @@ describe('SessionTokenVault end to end (oidc-provider, OIDC client, gnome-keyrin
     await vault.stop();
   });
 
+  it('a narrowed refresh for an audience: the provider issues a token with the smaller scope (userinfo tells)', async () => {
+    const h = harness({ exi14WindowMs: 4 * HOUR });
+    const client = await OidcClient.discover({ issuer: provider.issuer, clientId: provider.clientId, scopes: ['openid', 'profile'], insecureLoopbackIssuer: true, requestTimeoutMs: 3000 });
+    const vault = new SessionTokenVault({ engine: h.engine, store: new OsKeychain({ service: SERVICE }), source: oidcTokenSource(client, { expectedSubject: TEST_ACCOUNT }), clock: h.clock });
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    const opener = await chromiumOpener(browser);
+    const { tokens } = await client.signIn({ opener, timeoutMs: 20_000 });
+    await opener.close();
+    await vault.adopt(ALICE.id, answerFromOidcTokens(tokens));
+    const userinfo = async (token: string): Promise<Record<string, unknown>> => {
+      const r = await fetch(`${provider.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 200);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    const session = await vault.token();
+    assert.equal((await userinfo(session.accessToken))['name'], 'Marie Curie');
+    const narrowed = await vault.token({ audience: 'urn:test:openid-only', scope: 'openid' });
+    assert.equal(narrowed.source, 'refreshed');
+    const claims = await userinfo(narrowed.accessToken);
+    assert.equal(claims['sub'], TEST_ACCOUNT);
+    assert.equal(claims['name'], undefined, 'the narrowed token carries no profile scope');
+    assert.equal((await vault.token({ audience: 'urn:test:openid-only', scope: 'openid' })).source, 'cached');
+    await vault.stop();
+  });
+
   it('sign-in → refresh token in the keyring → rotated by a real refresh → provider down keeps the token → sign-out deletes the item', async () => {
     const h = harness({ exi14WindowMs: 4 * HOUR });
     const client = await OidcClient.discover({ issuer: provider.issuer, clientId: provider.clientId, scopes: ['openid'], insecureLoopbackIssuer: true, requestTimeoutMs: 3000 });

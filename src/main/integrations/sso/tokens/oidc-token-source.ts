@@ -1,17 +1,15 @@
 /**
  * The vault's `TokenSource` on the project's OpenID Connect client (`sso/client/oidc-client.ts`):
  * its refresh grant (ID token validated by the library, `sub` held to the session's) mapped to a
- * token endpoint answer. The client's refresh takes no extra parameters yet, so a narrowed
- * refresh (RFC 8707 `resource`, a smaller `scope`) is refused here rather than silently run
- * without them; the broker then serves only audiences the session's own token carries.
+ * token endpoint answer. A narrowed refresh passes the audience's RFC 8707 `resource` and its
+ * smaller `scope` through to the client, which sends them to the token endpoint.
  */
-import type { OidcTokens } from '../client/oidc-client.js';
-import { SsoError } from '../sso-error.js';
+import type { OidcTokens, RefreshOptions } from '../client/oidc-client.js';
 import type { RefreshNarrowing, TokenEndpointAnswer, TokenSource } from './token-source.js';
 
 /** What this adapter uses of `OidcClient`. */
 export interface RefreshingClient {
-  refresh(refreshToken: string, opts?: { readonly expectedSubject?: string | undefined }): Promise<{ readonly tokens: OidcTokens }>;
+  refresh(refreshToken: string, opts?: RefreshOptions): Promise<{ readonly tokens: OidcTokens }>;
 }
 
 export interface OidcTokenSourceOptions {
@@ -25,10 +23,11 @@ export function oidcTokenSource(client: RefreshingClient, opts: OidcTokenSourceO
   const now = opts.now ?? Date.now;
   return {
     async refresh(refreshToken: string, narrowing: RefreshNarrowing = {}): Promise<TokenEndpointAnswer> {
-      if (narrowing.resource !== undefined || narrowing.scope !== undefined) {
-        throw new SsoError('sso_no_token', 'a narrowed refresh (resource, scope) is not supported by this client', { reason: 'narrowing_unsupported' });
-      }
-      const { tokens } = await client.refresh(refreshToken, { expectedSubject: opts.expectedSubject });
+      const { tokens } = await client.refresh(refreshToken, {
+        expectedSubject: opts.expectedSubject,
+        ...(narrowing.resource !== undefined ? { resource: narrowing.resource } : {}),
+        ...(narrowing.scope !== undefined ? { scope: narrowing.scope } : {}),
+      });
       return answerFromOidcTokens(tokens, now());
     },
   };
