@@ -17,6 +17,8 @@ import { CMD, DEFAULT_MAX_FRAMES, DesfireError, exchangeNative } from '../../src
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../../src/main/transports/pcsc/pcsc-card-channel.js';
 import { PcscError } from '../../src/main/transports/pcsc/pcsc-error.js';
 import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js';
+import { openCtapDevice } from '../../src/main/transports/ctap/open-ctap-device.js';
+import { CtapTransportError } from '../../src/main/transports/ctap/ctap-error.js';
 import { openTestBed, type TestBed } from '../testbed/bed.js';
 import { getSharedTestPki } from '../testbed/pki/test-pki.js';
 import type { VirtualCard } from '../testbed/virtual-card.js';
@@ -117,6 +119,27 @@ describe('hostile cards through the real pcscd', () => {
     card.answer = () => hex('6220 820138 9000');
     const fcp = await monitor.withCard(reader, (channel) => exchange(channel, { cla: 0, ins: 0xa4, p1: 4, p2: 0, data: hex('A000000001'), le: 256 }));
     assert.throws(() => parseTlv(fcp.data), (e: unknown) => e instanceof Iso7816Error && e.code === 'tlv_too_long');
+  });
+
+  it('CTAP over NFC: status updates (9100) forever → timeout at the budget; an answer chained past 64 KiB → invalid_frame', async () => {
+    /** Answers SELECT of the FIDO AID like a key, then `afterSelect` for every CTAP APDU. */
+    const fidoCard = (afterSelect: Answer): Answer => (apdu) => (apdu[1] === 0xa4 ? Buffer.concat([Buffer.from('FIDO_2_0'), hex('9000')]) : afterSelect(apdu));
+    card.answer = fidoCard(() => hex('01 9100'));
+    const keepalive = await openCtapDevice(`pcsc:${reader}`, { monitor });
+    try {
+      let updates = 0;
+      await assert.rejects(keepalive.cbor(Buffer.from([0x04]), { timeoutMs: 300, onKeepalive: () => (updates += 1) }), (e: unknown) => e instanceof CtapTransportError && e.code === 'timeout');
+      assert.ok(updates > 1, `${updates} status updates surfaced`);
+    } finally {
+      await keepalive.close();
+    }
+    card.answer = fidoCard(() => Buffer.concat([Buffer.alloc(255, 0x42), hex('6100')]));
+    const chained = await openCtapDevice(`pcsc:${reader}`, { monitor });
+    try {
+      await assert.rejects(chained.cbor(Buffer.from([0x04]), { timeoutMs: 20_000 }), (e: unknown) => e instanceof CtapTransportError && e.code === 'invalid_frame');
+    } finally {
+      await chained.close();
+    }
   });
 
   it('random status words and data on every command: a CPS login ends in a CpsError with a card code, never anything else', async () => {
