@@ -165,6 +165,19 @@ describe('DegradedReasons', () => {
     assert.deepEqual(d.list().map((r) => r.code), ['pcsc_unavailable']);
   });
 
+  it('a reason held by two sources ends only when both let it go', () => {
+    const d = new DegradedReasons();
+    const changes: DegradedChange[] = [];
+    d.onChange((c) => changes.push(c));
+    d.enter('idp_unreachable', 'ECONNREFUSED', 'probe');
+    d.enter('idp_unreachable', 'token_refresh');
+    d.leave('idp_unreachable', 'probe');
+    assert.equal(d.has('idp_unreachable'), true, 'the token refresh still holds it');
+    d.leave('idp_unreachable');
+    assert.equal(d.has('idp_unreachable'), false);
+    assert.deepEqual(changes.map((c) => c.kind), ['entered', 'left']);
+  });
+
   it('a throwing listener does not stop the others', () => {
     const d = new DegradedReasons();
     let heard = 0;

@@ -19,9 +19,14 @@ export interface DegradedReason {
 
 export type DegradedChange = { readonly kind: 'entered'; readonly reason: DegradedReason } | { readonly kind: 'left'; readonly reason: DegradedReason };
 
-/** The current reasons; listeners hear each reason that starts or ends (not repeated failures). */
+/**
+ * The current reasons; listeners hear each reason that starts or ends (not repeated failures).
+ * Several sources may hold the same code (the provider probe and the token refresh both see an
+ * unreachable provider): a reason ends when the last source that holds it lets it go.
+ */
 export class DegradedReasons {
   private readonly current = new Map<DegradedCode, DegradedReason>();
+  private readonly holders = new Map<DegradedCode, Set<string>>();
   private readonly listeners = new Set<(change: DegradedChange, all: readonly DegradedReason[]) => void>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -42,8 +47,11 @@ export class DegradedReasons {
     return this.current.has(code);
   }
 
-  /** Marks `code` active. Already active: the start time is kept, only the detail is refreshed (no event). */
-  enter(code: DegradedCode, detail?: string): void {
+  /** Marks `code` active for `source`. Already active: the start time is kept, only the detail is refreshed (no event). */
+  enter(code: DegradedCode, detail?: string, source = 'default'): void {
+    const held = this.holders.get(code) ?? new Set<string>();
+    held.add(source);
+    this.holders.set(code, held);
     const old = this.current.get(code);
     if (old) {
       if (detail !== undefined && detail !== old.detail) this.current.set(code, { ...old, detail });
@@ -54,8 +62,12 @@ export class DegradedReasons {
     this.emit({ kind: 'entered', reason });
   }
 
-  /** Marks `code` cleared; nothing happens when it was not active. */
-  leave(code: DegradedCode): void {
+  /** `source` no longer sees `code`; the reason ends when no source holds it. Nothing happens when it was not active. */
+  leave(code: DegradedCode, source = 'default'): void {
+    const held = this.holders.get(code);
+    held?.delete(source);
+    if (held && held.size > 0) return;
+    this.holders.delete(code);
     const old = this.current.get(code);
     if (!old) return;
     this.current.delete(code);

@@ -226,14 +226,15 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
         issuerUrl: config.sso.issuerUrl,
         ...opts.probe,
         onChange: (r) => {
+          // Held as the probe's: the token refresh may hold idp_unreachable on its own.
           if (r.state === 'up') {
-            degraded.leave('idp_unreachable');
-            degraded.leave('network_down');
+            degraded.leave('idp_unreachable', 'probe');
+            degraded.leave('network_down', 'probe');
             return;
           }
           const code = r.code ?? 'idp_unreachable';
-          degraded.leave(code === 'idp_unreachable' ? 'network_down' : 'idp_unreachable');
-          degraded.enter(code, r.detail);
+          degraded.leave(code === 'idp_unreachable' ? 'network_down' : 'idp_unreachable', 'probe');
+          degraded.enter(code, r.detail, 'probe');
         },
       });
       probe = p;
