@@ -51,6 +51,12 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await button.click();
     await panel.locator('#panel-status').filter({ hasText: /Fait\.|Done\./ }).waitFor({ timeout: 20_000 });
   };
+  /** Types a PIN on the PIN pad with the keyboard, as a person would, and validates with Enter. */
+  const typePin = async (pin: string): Promise<void> => {
+    await app.locator('#pin-input').focus();
+    await app.keyboard.type(pin);
+    await app.keyboard.press('Enter');
+  };
   const sessionState = (state: string) => app.locator(`.session.session-${state}`).waitFor({ timeout: 20_000 });
   const auditLines = async (): Promise<{ decision: string; event: string; means: string | null; details?: { fallback?: boolean } }[]> =>
     (await listAuditFiles(world.auditDir)).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { decision: string; event: string; means: string | null }));
@@ -171,9 +177,7 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
     assert.match(await app.locator('.pin-holder').innerText(), /JEAN MARTIN/);
     await shot('key-pin-pad');
-    await app.locator('#pin-input').focus();
-    await app.keyboard.type(DEMO_KEY_PIN);
-    await app.keyboard.press('Enter');
+    await typePin(DEMO_KEY_PIN);
     await sessionState('active');
     assert.ok((await auditLines()).some((l) => l.event === 'fallback_used' && l.means === 'fido2'), 'the fallback is on the audit trail');
     await shot('key-unlocked');
@@ -199,9 +203,7 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
     assert.match(await app.locator('.pin-holder').innerText(), /JEAN MARTIN/);
     await shot('badge-pin-pad');
-    await app.locator('#pin-input').focus();
-    await app.keyboard.type(DEMO_BADGE_PIN);
-    await app.keyboard.press('Enter');
+    await typePin(DEMO_BADGE_PIN);
     await sessionState('active');
     await panel.locator('#panel-status').filter({ hasText: /Fait\.|Done\./ }).waitFor({ timeout: 20_000 });
     assert.ok((await auditLines()).some((l) => l.decision === 'open' && l.means === 'desfire'), 'the badge + PIN opening is on the audit trail');
@@ -216,9 +218,7 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await panel.getByRole('button', { name: /Présenter un badge neuf/ }).click();
     await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
     await shot('enrol-pin');
-    await app.locator('#pin-input').focus();
-    await app.keyboard.type('1357');
-    await app.keyboard.press('Enter');
+    await typePin('1357');
     // The panel's action ends with the enrolment (the badge leaves the reader then).
     await panel.locator('#panel-status').filter({ hasText: /Fait\.|Done\./ }).waitFor({ timeout: 30_000 });
     const text = JSON.stringify(await auditLines());
