@@ -15,6 +15,7 @@ import { recordCardEvidence, startAgentAssertion, type AgentAssertion, type Agen
 import type { SecretStore } from '../../integrations/keychain/index.js';
 import { TokenBroker, brokerSettings } from '../../integrations/sso/broker/index.js';
 import { SessionTokenVault, type SessionTokenVaultOptions, type TokenSource } from '../../integrations/sso/tokens/index.js';
+import { AutoSignIn, type AutoSignInOptions } from '../../integrations/sso/auto-signin.js';
 import { ConnectivityProbe, DegradedReasons, type ConnectivityProbeOptions, type DegradedChange } from '../../integrations/health/index.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import { RecordedSessionEngine, SessionEngine, type EngineClock } from '../../session/engine/index.js';
@@ -54,6 +55,11 @@ export interface AgentRuntimeOptions {
    * `tokenBroker.*`. Absent: no vault, `token` is answered `unknown_method`.
    */
   readonly tokens?: { readonly store: SecretStore; readonly source: TokenSource; readonly logout?: SessionTokenVaultOptions['logout'] };
+  /**
+   * Automatic web sign-in (needs `tokens`): after each recorded two-factor decision that opens a
+   * session, the OIDC client signs in through the opener and the vault adopts the tokens.
+   */
+  readonly autoSignIn?: Omit<AutoSignInOptions, 'engine' | 'vault'>;
 }
 
 export interface AgentRuntime {
@@ -69,6 +75,8 @@ export interface AgentRuntime {
   readonly assertion: AgentAssertion | undefined;
   /** The session's web SSO tokens, when `tokens` was given. */
   readonly tokens: SessionTokenVault | undefined;
+  /** The automatic web sign-in, when `autoSignIn` (and `tokens`) were given. */
+  readonly autoSignIn: AutoSignIn | undefined;
   /** Why the agent is degraded (empty: it is not). */
   degraded(): readonly DegradedReason[];
   /** Idempotent. */
@@ -191,6 +199,13 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       broker = new TokenBroker({ vault, ...brokerSettings(config), audit: (input) => audit.append(input), ...(opts.clock ? { now: () => opts.clock?.now() ?? Date.now() } : {}) });
     }
     const tokenBroker = broker;
+    // Stopped before the vault (cleanups run in reverse): no sign-in adopts into a stopped vault.
+    let autoSignIn: AutoSignIn | undefined;
+    if (opts.autoSignIn && tokens) {
+      const a = new AutoSignIn({ ...opts.autoSignIn, engine: recorded, vault: tokens });
+      autoSignIn = a;
+      cleanups.push(() => a.stop());
+    }
     const handler: ControlHandler = {
       ...controlHandlerFor(controllable, around),
       ...(tokenBroker ? { token: (p, connection) => tokenBroker.request(p, connection) } : {}),
@@ -256,7 +271,7 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
 
     let stopping: Promise<void> | undefined;
     return {
-      agent, engine: recorded, audit, forwarder, control, socketPath, probe, assertion, tokens,
+      agent, engine: recorded, audit, forwarder, control, socketPath, probe, assertion, tokens, autoSignIn,
       degraded: () => degraded.list(),
       stop: () => (stopping ??= (async () => {
         // Control first: nobody asks anything of a stopping agent.
