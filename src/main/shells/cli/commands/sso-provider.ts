@@ -8,7 +8,8 @@
  * field); 4 insecure key storage; 1 usage, port in use or anything else.
  */
 import { message } from '../../../i18n/messages.js';
-import { loadProviderConfig, startEmbeddedProvider, type ProviderEvent } from '../../../integrations/sso/provider/index.js';
+import { loadProviderConfig } from '../../../integrations/sso/provider/provider-config.js';
+import type { ProviderEvent } from '../../../integrations/sso/provider/embedded-provider.js';
 import { SsoError } from '../../../integrations/sso/sso-error.js';
 import { groupContext, parseGroupArgs, printJson, reportFailure, UsageError, type CliContext } from '../cli-output.js';
 
@@ -56,6 +57,9 @@ export async function runSsoProvider(preCtx: CliContext, argv: readonly string[]
     const log = (e: ProviderEvent): void => {
       (ctx.json ? ctx.stdout : ctx.stderr).write(`${JSON.stringify(e)}\n`);
     };
+    // Loaded here, not at CLI start: oidc-provider is only needed by this command (and on Node 20
+    // it writes a runtime warning that every other command would otherwise print).
+    const { startEmbeddedProvider } = await import('../../../integrations/sso/provider/embedded-provider.js');
     const provider = await startEmbeddedProvider({ config, log });
     if (ctx.json) printJson(ctx, { ok: true, listening: provider.listening, issuer: provider.issuer });
     else ctx.stdout.write(`${message('sso_provider_listening', ctx.lang, { file: provider.listening, reason: provider.issuer })}\n`);
