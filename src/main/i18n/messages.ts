@@ -236,7 +236,7 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
     en: (p) => `Session ${STATES[p.state ?? '']?.en ?? p.state ?? ''}: ${p.person ?? ''} (${p.means ?? ''}, ${p.reason ?? ''}), re-identification window: ${p.minutes ?? 0} min left.`,
   },
   status_no_session: { fr: (p) => `Aucune session ouverte (${STATES[p.state ?? '']?.fr ?? p.state ?? ''}).`, en: (p) => `No open session (${STATES[p.state ?? '']?.en ?? p.state ?? ''}).` },
-  status_degraded: { fr: (p) => (p.reason === 'yes' ? 'Mode dégradé : oui (fournisseur d’identité ou réseau injoignable).' : 'Mode dégradé : non.'), en: (p) => (p.reason === 'yes' ? 'Degraded mode: yes (identity provider or network unreachable).' : 'Degraded mode: no.') },
+  status_degraded: { fr: (p) => (p.reason === 'yes' ? 'Mode dégradé : oui.' : 'Mode dégradé : non.'), en: (p) => (p.reason === 'yes' ? 'Degraded mode: yes.' : 'Degraded mode: no.') },
   status_reader: { fr: (p) => `Lecteur ${p.reader ?? ''} : ${p.reason === 'card' ? 'carte présente' : 'vide'}.`, en: (p) => `Reader ${p.reader ?? ''}: ${p.reason === 'card' ? 'card present' : 'empty'}.` },
   control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
   control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },

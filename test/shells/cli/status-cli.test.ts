@@ -40,6 +40,7 @@ const ACTIVE: AgentStatus = {
   state: 'active',
   session: { person: '810000000001', means: 'cps', factors: ['possession', 'knowledge'], windowLeftMs: 5_400_000, locked: false },
   degraded: true,
+  degradedMode: { active: true, reasons: [{ code: 'idp_unreachable', since: '2026-11-23T07:00:00.000Z' }, { code: 'pcsc_unavailable', since: '2026-11-23T07:01:00.000Z' }] },
   readers: [
     { name: 'Virtual PCD 00 00', card: true },
     { name: 'Virtual PCD 00 01', card: false },
@@ -69,7 +70,9 @@ describe('tessera status', () => {
       r.stdout,
       [
         'Session active : 810000000001 (cps, possession + knowledge), fenêtre de réidentification : 90 min restantes.',
-        'Mode dégradé : oui (fournisseur d’identité ou réseau injoignable).',
+        'Mode dégradé : oui.',
+        '  - Le fournisseur d’identité est injoignable.',
+        '  - Le service des lecteurs de cartes ne répond pas.',
         'Lecteur Virtual PCD 00 00 : carte présente.',
         'Lecteur Virtual PCD 00 01 : vide.',
         '',

@@ -13,6 +13,7 @@ import { defaultControlPath } from '../../../integrations/control/socket-path.js
 import { message } from '../../../i18n/messages.js';
 import { EXIT, printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
+import { degradedReasonText } from '../../../../shared/status-text.js';
 
 const USAGE = '  tessera status [--socket <path>] [--config <file>] [--json]   (exit 0 agent answered, 1 no agent)';
 
@@ -38,6 +39,8 @@ export function formatStatus(s: AgentStatus, ctx: CliContext): string {
     );
   } else lines.push(message('status_no_session', ctx.lang, { state: s.state }));
   lines.push(message('status_degraded', ctx.lang, { reason: s.degraded ? 'yes' : 'no' }));
+  // Agents that report why (degradedMode) get one line per reason, in the person's language.
+  for (const r of s.degradedMode?.reasons ?? []) lines.push(`  - ${degradedReasonText(r.code, ctx.lang)}`);
   for (const r of s.readers) lines.push(message('status_reader', ctx.lang, { reader: r.name, reason: r.card ? 'card' : 'empty' }));
   return `${lines.join('\n')}\n`;
 }
