@@ -1,7 +1,8 @@
 /**
  * One test bed per test process: an isolated pcscd, its vpcd slots (two by default, up to 16
- * with `openTestBed({ readers })`), and this process's PC/SC client pointed at it. pcsc-lite's client library reads `PCSCLITE_CSOCK_NAME` once, at
- * the first context, so a process gets exactly one bed.
+ * with `openTestBed({ readers })`), and this process's PC/SC client pointed at it. pcsc-lite's
+ * client library reads `PCSCLITE_CSOCK_NAME` once, at the first context, so a process gets
+ * exactly one bed.
  */
 import { startPcscd, type PcscdInstance, type ReaderNames } from './pcscd.js';
 import { VirtualCardSlot, type InsertOptions } from './vpcd-host.js';
