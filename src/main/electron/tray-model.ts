@@ -31,9 +31,9 @@ export interface TrayModel {
   menu: TrayMenuItem[];
 }
 
-const actionLabels: Record<Language, Record<TrayAction, string>> = {
+/** Labels of the action items (`show-status` is the status line itself). */
+const actionLabels: Record<Language, Record<Exclude<TrayAction, 'show-status'>, string>> = {
   fr: {
-    'show-status': 'Afficher l’état…',
     lock: 'Verrouiller maintenant',
     'sign-out': 'Fermer la session',
     'use-security-key': 'J’ai oublié ma carte — utiliser une clé de sécurité',
@@ -45,7 +45,6 @@ const actionLabels: Record<Language, Record<TrayAction, string>> = {
     quit: 'Quitter Tessera',
   },
   en: {
-    'show-status': 'Show status…',
     lock: 'Lock now',
     'sign-out': 'Sign out',
     'use-security-key': 'I forgot my card — use a security key',
@@ -71,9 +70,10 @@ function statusLabel(view: StatusView, now: number, language: Language): string 
 export function trayModel(view: StatusView, now: number, options: TrayModelOptions): TrayModel {
   const { language } = options;
   const labels = actionLabels[language];
-  const action = (a: TrayAction): TrayMenuItem => ({ kind: 'action', action: a, label: labels[a] });
+  const action = (a: Exclude<TrayAction, 'show-status'>): TrayMenuItem => ({ kind: 'action', action: a, label: labels[a] });
   const state = view.session.state;
-  const menu: TrayMenuItem[] = [{ kind: 'label', label: statusLabel(view, now, language) }, { kind: 'separator' }];
+  // The status line opens the window: on Linux and macOS the menu is the only way to it.
+  const menu: TrayMenuItem[] = [{ kind: 'action', action: 'show-status', label: statusLabel(view, now, language) }, { kind: 'separator' }];
 
   if (state === 'active') menu.push(action('lock'));
   if (personSession(view)) menu.push(action('sign-out'));
@@ -92,7 +92,7 @@ export function trayModel(view: StatusView, now: number, options: TrayModelOptio
     if (view.allowed.enrol.includes('fido2')) menu.push(action('enrol-fido2'));
   }
 
-  menu.push({ kind: 'separator' }, action('show-status'));
+  menu.push({ kind: 'separator' });
   if (view.allowed.settings) menu.push(action('settings'));
   menu.push(action('about'));
   if (view.allowed.quit) menu.push({ kind: 'separator' }, action('quit'));
