@@ -2,7 +2,8 @@
  * End to end in Debian Chromium (playwright-core), through the web shell and the real core:
  * the simulator panel inserts the CPS card → the PIN pad shows the holder → the PIN typed on
  * the keyboard → the status shows the person and the time left → lock → badge tap → unlocked →
- * locked again, card pulled, "I forgot my card" → the key's PIN → unlocked with the key →
+ * locked again, card pulled, "I forgot my card" → the key's PIN → unlocked with the key → key
+ * unplugged: told so, still locked; plugged again: unlocked →
  * network cut → degraded mode shown (identity provider unreachable) → restored → signed out, a
  * badge tap asks the badge PIN → a badge + PIN session → a new badge enrolled from the wizard →
  * the web shell
@@ -181,6 +182,24 @@ describe('UI end to end in Chromium through the web shell', { skip }, () => {
     await sessionState('active');
     assert.ok((await auditLines()).some((l) => l.event === 'fallback_used' && l.means === 'fido2'), 'the fallback is on the audit trail');
     await shot('key-unlocked');
+  });
+
+  it('key unplugged: the fallback fails before any PIN and the person is told no key is plugged in; the session stays locked', async () => {
+    await app.getByRole('button', { name: 'Verrouiller' }).click();
+    await sessionState('locked');
+    await act(/Débrancher la clé/);
+    await app.getByRole('button', { name: /utiliser une clé de sécurité/ }).click();
+    // The agent looks for the key before it asks for the key's PIN: no PIN pad, the notice.
+    await app.getByText('Aucune clé de sécurité n’est branchée.').waitFor({ timeout: 20_000 });
+    assert.equal(await app.locator('.pin-pad').count(), 0);
+    await shot('key-unplugged');
+    await app.getByRole('button', { name: 'J’ai compris' }).click();
+    await sessionState('locked');
+    await act(/Brancher la clé/);
+    await app.getByRole('button', { name: /utiliser une clé de sécurité/ }).click();
+    await app.locator('.pin-pad').waitFor({ timeout: 20_000 });
+    await typePin(DEMO_KEY_PIN);
+    await sessionState('active');
   });
 
   it('network cut → degraded mode shown (identity provider unreachable); restored → gone', async () => {
