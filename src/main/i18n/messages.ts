@@ -59,6 +59,7 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   },
   invalid_pin_format: { fr: () => 'Le code PIN de la carte CPS comporte 4 chiffres.', en: () => 'The CPS card PIN is 4 digits.' },
   pin_cancelled: { fr: () => 'Saisie du code PIN annulée : connexion abandonnée.', en: () => 'PIN entry cancelled: sign-in abandoned.' },
+  pin_entry_cancelled: { fr: () => 'Aucun code PIN saisi (saisie annulée ou interrompue) : connexion abandonnée, aucun essai de la carte n’a été utilisé.', en: () => 'No PIN entered (entry cancelled or interrupted): sign-in abandoned, no PIN try of the card was used.' },
   pin_superseded: {
     fr: () => 'Saisie du code PIN interrompue (carte retirée ou autre carte présentée) : connexion abandonnée.',
     en: () => 'PIN entry interrupted (card pulled or another card presented): sign-in abandoned.',
