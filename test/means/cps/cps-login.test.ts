@@ -213,6 +213,28 @@ describe('cpsLogin against the CPS simulator', () => {
       assert.equal(sim.triesLeft, 3);
       assert.ok(zeroed(pin.handed[0] ?? Buffer.alloc(0)));
     });
+
+    it('the PIN pad gives no PIN (cancelled, superseded, failed) → pin_entry_cancelled with the pad’s error as cause; no VERIFY with data, no try spent', async () => {
+      for (const failure of [Object.assign(new Error('the person cancelled the PIN pad'), { code: 'pin_cancelled' }), new Error('pad gone'), 'not even an Error']) {
+        const sim = card({ triesLeft: 2 });
+        const channel = new SimulatedChannel(sim);
+        const asked: PinRequest[] = [];
+        await assert.rejects(
+          cpsLogin(channel, {
+            trust,
+            pin: (req) => {
+              asked.push(req);
+              return Promise.reject(failure);
+            },
+          }),
+          (e: unknown) => isCpsError('pin_entry_cancelled')(e) && e instanceof CpsError && e.cause === failure,
+        );
+        assert.equal(asked.length, 1);
+        assert.equal(asked[0]?.retriesLeft, 2, 'the pad was told the tries left');
+        assert.ok(!channel.sent.some((c) => c.startsWith(VERIFY_WITH_DATA)), 'no PIN presented');
+        assert.equal(sim.triesLeft, 2, 'the try counter is untouched');
+      }
+    });
   });
 
   describe('certificate', () => {

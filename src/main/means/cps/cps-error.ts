@@ -12,6 +12,8 @@ export type CpsErrorCode =
   | 'wrong_pin'
   | 'pin_blocked'
   | 'invalid_pin_format'
+  /** The PIN pad gave no PIN (the person cancelled, the request was superseded, the pad failed): nothing was presented to the card. */
+  | 'pin_entry_cancelled'
   | 'untrusted_certificate'
   | 'bad_signature'
   | 'no_card'

@@ -95,7 +95,15 @@ export async function cpsLogin(channel: CardChannel, opts: CpsLoginOptions): Pro
     if (status.status === 'blocked') throw new CpsError('pin_blocked', 'the card PIN is blocked');
     const retriesLeft = status.status === 'needed' ? status.retriesLeft : 3;
 
-    const pin = await timed('pinProvider', () => opts.pin({ holder: cert.holder, retriesLeft }));
+    const pin = await timed('pinProvider', async () => {
+      try {
+        return await opts.pin({ holder: cert.holder, retriesLeft });
+      } catch (e) {
+        // No PIN came (cancelled, superseded, the pad failed): the person's or the pad's doing,
+        // not the card's; nothing was presented, the try counter is untouched.
+        throw new CpsError('pin_entry_cancelled', `no PIN was entered: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    });
     try {
       if (!isWellFormedPin(pin)) throw new CpsError('invalid_pin_format', 'a CPS PIN is 4 digits');
       const result = await timed('verifyPin', () => verifyPin(channel, pin));
