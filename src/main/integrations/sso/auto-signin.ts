@@ -31,6 +31,8 @@ export interface AutoSignInOptions {
   readonly subjectFor?: (person: string) => string | undefined;
   /** Per sign-in (default: the client's). */
   readonly timeoutMs?: number;
+  /** Extra authorization request parameters (e.g. `prompt: consent`, which oidc-provider wants before it grants `offline_access`). */
+  readonly extraParams?: Readonly<Record<string, string>>;
   readonly onSignedIn?: (result: AutoSignInResult) => void;
   readonly onError?: (error: unknown, person: string) => void;
 }
@@ -94,7 +96,7 @@ export class AutoSignIn {
     const opener = await this.opts.opener();
     let result: SignInResult;
     try {
-      result = await this.opts.client.signIn({ opener, signal: this.abort.signal, ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}) });
+      result = await this.opts.client.signIn({ opener, signal: this.abort.signal, ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}), ...(this.opts.extraParams ? { extraParams: this.opts.extraParams } : {}) });
     } finally {
       await opener.close?.().catch(() => undefined);
     }
