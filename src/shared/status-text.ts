@@ -22,7 +22,8 @@ interface StatusWords {
   means: Record<MeansKind, string>;
   factors: Record<FactorKind, string>;
   meansWithFactors: (means: string, factors: string) => string;
-  timeLeft: (duration: string) => string;
+  /** `plural`: the leading unit counts two or more (French agrees "restante(s)" with it). */
+  timeLeft: (duration: string, plural: boolean) => string;
   windowOver: string;
   minutes: (n: number) => string;
   hoursMinutes: (h: number, m: number) => string;
@@ -52,7 +53,7 @@ export const statusWords: Record<Language, StatusWords> = {
     means: { cps: 'carte CPS', desfire: 'badge sans contact', fido2: 'clé de sécurité FIDO2' },
     factors: { possession: 'possession', knowledge: 'code PIN', inherence: 'biométrie' },
     meansWithFactors: (means, factors) => `${means} (${factors})`,
-    timeLeft: (d) => `${d} restantes avant nouvelle authentification`,
+    timeLeft: (d, plural) => `${d} ${plural ? 'restantes' : 'restante'} avant nouvelle authentification`,
     windowOver: 'Fenêtre de ré-identification écoulée',
     minutes: (n) => `${n} min`,
     hoursMinutes: (h, m) => `${h} h ${String(m).padStart(2, '0')}`,
@@ -132,23 +133,41 @@ export function meansLine(view: StatusView, lang: Language): string | null {
   return factors ? w.meansWithFactors(w.means[s.means], factors) : w.means[s.means];
 }
 
+/** A duration's words and the count of its leading unit (hours, minutes or seconds). */
+function durationOf(ms: number, lang: Language, seconds: boolean): { text: string; count: number } {
+  const w = statusWords[lang];
+  const left = Math.max(0, ms);
+  if (seconds && left < 60_000) {
+    const s = Math.ceil(left / 1000);
+    return { text: w.seconds(s), count: s };
+  }
+  const minutes = Math.ceil(left / 60_000);
+  if (minutes < 60) return { text: w.minutes(minutes), count: minutes };
+  const hours = Math.floor(minutes / 60);
+  return { text: w.hoursMinutes(hours, minutes % 60), count: hours };
+}
+
 /**
  * A duration as people read it: minutes (rounded up, so "1 min" is shown until the end),
  * hours and minutes from one hour, seconds in the last minute when `seconds` is asked for.
+ * A time already past reads as none left ("0 min"), never a negative count.
  */
 export function formatDuration(ms: number, lang: Language, seconds = false): string {
-  const w = statusWords[lang];
-  if (seconds && ms < 60_000) return w.seconds(Math.ceil(ms / 1000));
-  const minutes = Math.ceil(ms / 60_000);
-  return minutes >= 60 ? w.hoursMinutes(Math.floor(minutes / 60), minutes % 60) : w.minutes(minutes);
+  return durationOf(ms, lang, seconds).text;
 }
 
-/** "3 h 59 restantes…", "Fenêtre … écoulée", or null without a person session. */
+/**
+ * "3 h 59 restantes…", "1 h 00 restante…", "1 min restante…", "Fenêtre … écoulée", or null
+ * without a person session. French agrees with the leading unit: plural from two (1 h 30 is
+ * still one hour and a half, singular).
+ */
 export function timeLeftLine(view: StatusView, now: number, lang: Language, seconds = false): string | null {
   const left = timeLeftMs(view, now);
   if (left === null) return null;
   const w = statusWords[lang];
-  return left <= 0 ? w.windowOver : w.timeLeft(formatDuration(left, lang, seconds));
+  if (left <= 0) return w.windowOver;
+  const { text, count } = durationOf(left, lang, seconds);
+  return w.timeLeft(text, count >= 2);
 }
 
 export function ssoLine(view: StatusView, lang: Language): string {
