@@ -73,6 +73,7 @@ export function App({ api, systemLanguage, initialHash }: AppProps) {
   if (status?.allowed.settings) sections.push('settings');
   const shown = sections.includes(section.name) ? section : { name: 'status' as const };
   const activePrompt = prompt.kind !== 'none' && prompt !== dismissed ? prompt : null;
+  const covered = api !== null && activePrompt !== null;
 
   return (
     <>
@@ -93,11 +94,12 @@ export function App({ api, systemLanguage, initialHash }: AppProps) {
         )}
       </header>
       <main>
-        {api && activePrompt ? (
-          <PromptScreen prompt={activePrompt} api={api} words={words} onDismiss={() => setDismissed(activePrompt)} />
-        ) : (
-          <Body reading={reading} api={api} section={shown} language={language} words={words} onSection={setSection} onSettings={applySettings} />
-        )}
+        {api && activePrompt && <PromptScreen prompt={activePrompt} api={api} words={words} onDismiss={() => setDismissed(activePrompt)} />}
+        {/* Kept mounted under a prompt: an enrolment in progress keeps its steps while the
+            prompt (present the badge, its PIN) covers it, and shows the outcome after. */}
+        <div hidden={covered}>
+          <Body reading={reading} api={api} section={shown} language={language} words={words} covered={covered} onSection={setSection} onSettings={applySettings} />
+        </div>
       </main>
     </>
   );
@@ -109,11 +111,13 @@ interface BodyProps {
   section: Section;
   language: Language;
   words: WindowWords;
+  /** A prompt covers the section (hidden, still mounted). */
+  covered: boolean;
   onSection(section: Section): void;
   onSettings(view: SettingsView): void;
 }
 
-function Body({ reading, api, section, language, words, onSection, onSettings }: BodyProps) {
+function Body({ reading, api, section, language, words, covered, onSection, onSettings }: BodyProps) {
   if (!api || reading.kind === 'absent') {
     return (
       <section className="status">
@@ -133,7 +137,7 @@ function Body({ reading, api, section, language, words, onSection, onSettings }:
   const { status } = reading;
   switch (section.name) {
     case 'enrol':
-      return <EnrolWizard status={status} api={api} words={words} initialKind={section.kind} onClose={() => onSection({ name: 'status' })} />;
+      return <EnrolWizard status={status} api={api} words={words} initialKind={section.kind} covered={covered} onClose={() => onSection({ name: 'status' })} />;
     case 'settings':
       return <SettingsScreen api={api} words={words} allowed={status.allowed.settings} onSaved={onSettings} />;
     case 'status':

@@ -15,6 +15,8 @@ export interface EnrolWizardProps {
   words: WindowWords;
   /** Preselected kind (from the tray's "Enrol a badge / key"). */
   initialKind?: EnrolKind;
+  /** A prompt covers the wizard (it stays mounted, hidden): the outcome takes the focus once uncovered. */
+  covered?: boolean;
   onClose(): void;
 }
 
@@ -26,7 +28,7 @@ function stepIndex(step: EnrolStep): number {
   return step === 'failed' ? -1 : shownSteps.indexOf(step);
 }
 
-export function EnrolWizard({ status, api, words, initialKind, onClose }: EnrolWizardProps) {
+export function EnrolWizard({ status, api, words, initialKind, covered = false, onClose }: EnrolWizardProps) {
   const w = words.enrol;
   const [wizard, setWizard] = useState<Wizard>({ phase: 'choose' });
   const { feedback, run, busy } = useAction(words);
@@ -46,8 +48,8 @@ export function EnrolWizard({ status, api, words, initialKind, onClose }: EnrolW
 
   const finished = wizard.phase === 'running' && (wizard.progress.step === 'done' || wizard.progress.step === 'failed');
   useEffect(() => {
-    if (finished) outcome.current?.focus();
-  }, [finished]);
+    if (finished && !covered) outcome.current?.focus();
+  }, [finished, covered]);
 
   if (!isTwoFactorSession(status)) {
     return (
@@ -75,7 +77,7 @@ export function EnrolWizard({ status, api, words, initialKind, onClose }: EnrolW
         <p>{w.intro}</p>
         <div className="actions actions-column">
           {ordered.map((kind) => (
-            <button key={kind} type="button" className="button" disabled={busy} onClick={() => void start(kind)}>
+            <button key={kind} type="button" className="button" disabled={busy || status.agent === 'error'} onClick={() => void start(kind)}>
               {w.start[kind]}
             </button>
           ))}

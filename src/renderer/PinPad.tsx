@@ -67,12 +67,12 @@ export function PinPad({ prompt, api, words }: PinPadProps) {
 
   const tries = prompt.triesLeft;
   const why =
-    prompt.reason === 'wrong_pin' ? w.wrongPin(tries) : prompt.reason === 'second_factor' ? w.secondFactor : prompt.reason === 'enrolment' ? w.enrolment : null;
+    prompt.reason === 'wrong_pin' ? w.wrongPin(tries) : prompt.reason === 'second_factor' ? w.secondFactor : prompt.reason === 'enrolment' ? w.enrolment[prompt.means] : null;
 
   return (
     <section className="prompt pin-pad" aria-labelledby="pin-heading" onKeyDown={onKeyDown}>
       <h2 id="pin-heading">{w.heading[prompt.means]}</h2>
-      <p className="pin-holder">{w.holder(prompt.holder)}</p>
+      <p className="pin-holder">{w.holder(prompt.holder, prompt.means)}</p>
       {why && (
         <p className={prompt.reason === 'wrong_pin' ? 'message message-error' : 'message'} role={prompt.reason === 'wrong_pin' ? 'alert' : undefined}>
           {why}

@@ -29,6 +29,8 @@ export function StatusScreen({ status, api, language, words, onEnrol }: StatusSc
   const left = timeLeftMs(status, now);
   const means = meansLine(status, language);
   const timeLine = timeLeftLine(status, now, language, true);
+  // While the agent does not answer, what is shown is its last known state: no session action.
+  const unreachable = status.agent === 'error';
   const canUseKey = status.allowed.securityKey && state !== 'active' && state !== 'authenticating';
   const canEnrol = isTwoFactorSession(status) && status.allowed.enrol.length > 0;
 
@@ -40,7 +42,14 @@ export function StatusScreen({ status, api, language, words, onEnrol }: StatusSc
           <p>{statusWords[language].agentError}</p>
         </div>
       )}
-      <p className={`session session-${state}`}>{sessionLine(status, language)}</p>
+      {unreachable ? (
+        <>
+          <p className="session session-unreachable">{words.unreachable}</p>
+          <p className="muted last-known">{words.lastKnown(sessionLine(status, language))}</p>
+        </>
+      ) : (
+        <p className={`session session-${state}`}>{sessionLine(status, language)}</p>
+      )}
       <dl className="facts">
         {person && (
           <>
@@ -94,27 +103,27 @@ export function StatusScreen({ status, api, language, words, onEnrol }: StatusSc
       )}
       <div className="actions">
         {state === 'active' && (
-          <button type="button" className="button" disabled={busy} onClick={() => void run(() => api.lock())}>
+          <button type="button" className="button" disabled={busy || unreachable} onClick={() => void run(() => api.lock())}>
             {words.lock}
           </button>
         )}
         {person && (
-          <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.signOut())}>
+          <button type="button" className="button button-secondary" disabled={busy || unreachable} onClick={() => void run(() => api.signOut())}>
             {words.signOut}
           </button>
         )}
         {canUseKey && (
-          <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.useSecurityKey())}>
+          <button type="button" className="button button-secondary" disabled={busy || unreachable} onClick={() => void run(() => api.useSecurityKey())}>
             {words.useSecurityKey}
           </button>
         )}
-        {(isDegraded(status) || status.agent === 'error') && (
+        {(isDegraded(status) || unreachable) && (
           <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.retryConnection(), words.actionDone)}>
             {words.retry}
           </button>
         )}
         {canEnrol && (
-          <button type="button" className="button button-secondary" onClick={onEnrol}>
+          <button type="button" className="button button-secondary" disabled={unreachable} onClick={onEnrol}>
             {words.nav.enrol}
           </button>
         )}

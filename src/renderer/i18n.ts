@@ -29,11 +29,15 @@ export interface WindowWords {
   signOut: string;
   useSecurityKey: string;
   retry: string;
+  /** The session line while the agent does not answer: its last state may be stale. */
+  unreachable: string;
+  lastKnown: (line: string) => string;
   actionDone: string;
   errors: Record<IpcErrorCode, string>;
   pin: {
     heading: Record<MeansKind, string>;
-    holder: (name: string) => string;
+    /** Whose PIN, worded from the means: "Carte de …", "Badge de …", "Clé de …". */
+    holder: (name: string, means: MeansKind) => string;
     label: string;
     digit: (d: string) => string;
     erase: string;
@@ -44,7 +48,8 @@ export interface WindowWords {
     lastTry: string;
     wrongPin: (n: number | undefined) => string;
     secondFactor: string;
-    enrolment: string;
+    /** For an enrolment: the badge's PIN is chosen for the new badge; a key's or card's authorises it. */
+    enrolment: Record<MeansKind, string>;
     length: (min: number, max: number) => string;
     typed: (n: number) => string;
   };
@@ -100,6 +105,8 @@ export const windowWords: Record<Language, WindowWords> = {
     signOut: 'Fermer la session',
     useSecurityKey: 'J’ai oublié ma carte — utiliser une clé de sécurité',
     retry: 'Réessayer la connexion',
+    unreachable: 'Agent injoignable\u00a0: état de la session inconnu',
+    lastKnown: (line) => `Dernier état connu\u00a0: ${line}`,
     actionDone: 'C’est fait.',
     errors: {
       'invalid-request': 'Demande refusée\u00a0: elle ne correspond pas à ce que l’agent attend.',
@@ -114,7 +121,7 @@ export const windowWords: Record<Language, WindowWords> = {
     },
     pin: {
       heading: { cps: 'Code PIN de la carte CPS', desfire: 'Code PIN du badge', fido2: 'Code PIN de la clé de sécurité' },
-      holder: (name) => `Carte de ${name}`,
+      holder: (name, means) => (means === 'cps' ? `Carte de ${name}` : means === 'desfire' ? `Badge de ${name}` : `Clé de ${name}`),
       label: 'Code PIN',
       digit: (d) => `Chiffre ${d}`,
       erase: '⌫',
@@ -125,7 +132,11 @@ export const windowWords: Record<Language, WindowWords> = {
       lastTry: 'Dernier essai\u00a0: un code faux bloquera la carte.',
       wrongPin: (n) => (n === undefined ? 'Code PIN incorrect.' : n === 1 ? 'Code PIN incorrect, 1 essai restant.' : `Code PIN incorrect, ${n} essais restants.`),
       secondFactor: 'Badge reconnu\u00a0: saisissez votre code PIN pour le second facteur.',
-      enrolment: 'Saisissez votre code PIN pour autoriser l’enrôlement.',
+      enrolment: {
+        desfire: 'Choisissez le code PIN du nouveau badge.',
+        fido2: 'Saisissez le code PIN de la nouvelle clé de sécurité.',
+        cps: 'Saisissez le code PIN de votre carte CPS pour autoriser l’enrôlement.',
+      },
       length: (min, max) => (min === max ? `${min} chiffres` : `${min} à ${max} chiffres`),
       typed: (n) => (n === 0 ? 'aucun chiffre saisi' : n === 1 ? '1 chiffre saisi' : `${n} chiffres saisis`),
     },
@@ -200,6 +211,8 @@ export const windowWords: Record<Language, WindowWords> = {
     signOut: 'Sign out',
     useSecurityKey: 'I forgot my card — use a security key',
     retry: 'Retry connection',
+    unreachable: 'Agent unreachable: session state unknown',
+    lastKnown: (line) => `Last known state: ${line}`,
     actionDone: 'Done.',
     errors: {
       'invalid-request': 'Request refused: it does not match what the agent expects.',
@@ -214,7 +227,7 @@ export const windowWords: Record<Language, WindowWords> = {
     },
     pin: {
       heading: { cps: 'CPS card PIN', desfire: 'Badge PIN', fido2: 'Security key PIN' },
-      holder: (name) => `Card of ${name}`,
+      holder: (name, means) => (means === 'cps' ? `Card of ${name}` : means === 'desfire' ? `Badge of ${name}` : `Key of ${name}`),
       label: 'PIN',
       digit: (d) => `Digit ${d}`,
       erase: '⌫',
@@ -225,7 +238,11 @@ export const windowWords: Record<Language, WindowWords> = {
       lastTry: 'Last try: a wrong PIN will block the card.',
       wrongPin: (n) => (n === undefined ? 'Wrong PIN.' : n === 1 ? 'Wrong PIN, 1 try left.' : `Wrong PIN, ${n} tries left.`),
       secondFactor: 'Badge recognised: type your PIN for the second factor.',
-      enrolment: 'Type your PIN to authorise the enrolment.',
+      enrolment: {
+        desfire: 'Choose the new badge’s PIN.',
+        fido2: 'Type the new security key’s PIN.',
+        cps: 'Type your CPS card PIN to authorise the enrolment.',
+      },
       length: (min, max) => (min === max ? `${min} digits` : `${min} to ${max} digits`),
       typed: (n) => (n === 0 ? 'no digit typed' : n === 1 ? '1 digit typed' : `${n} digits typed`),
     },
