@@ -195,7 +195,6 @@ export class EngineAgent {
   }
 
   private async handleCard(reader: string): Promise<void> {
-    const engine = this.opts.engine;
     try {
       const event = await this.opts.monitor.withCard(reader, async (ch) => {
         const kind = await recognizeCard(ch);
@@ -206,12 +205,35 @@ export class EngineAgent {
           return undefined;
         }
         if (kind.type !== 'cps' || !kind.usable) return undefined;
-        await engine.authenticationStarted({ reader, means: 'cps' });
-        return (await cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) })).event;
+        return this.cpsLoginWithRetries(ch, reader);
       });
       if (event) await this.authenticate({ ...event, reader });
     } catch (e) {
       await this.loginFailed(reader, e, 'cps');
+    }
+  }
+
+  /**
+   * The CPS login on the inserted card, asking the PIN pad again after a wrong PIN while the
+   * card has tries left: each wrong PIN is recorded (report + engine) before the next request,
+   * so the pad shows the wrong-PIN reason and the tries the card now reports. A cancel, a
+   * blocked PIN, the card pulled or any other failure ends the attempt (thrown to the caller).
+   * The tries left must go down at each wrong PIN (as a real counter does): a card that says
+   * otherwise is not asked again.
+   */
+  private async cpsLoginWithRetries(ch: PcscCardChannel, reader: string): Promise<AuthEvent> {
+    const engine = this.opts.engine;
+    let triesBefore = Number.POSITIVE_INFINITY;
+    for (;;) {
+      await engine.authenticationStarted({ reader, means: 'cps' });
+      try {
+        return (await cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) })).event;
+      } catch (e) {
+        const left = e instanceof CpsError && e.code === 'wrong_pin' ? e.retriesLeft : undefined;
+        if (left === undefined || left <= 0 || left >= triesBefore || this.stopped) throw e;
+        triesBefore = left;
+        await this.loginFailed(reader, e, 'cps');
+      }
     }
   }
 
