@@ -145,11 +145,12 @@ describe('UI core over the agent runtime through the real pcscd', () => {
     await until('the prompt closed', () => prompt().kind === 'none');
     await until('the refusal recorded', () => ui.runtime.engine.status().state === 'signed_out');
     await ui.runtime.agent.idle();
-    // The CPS means reports any PIN provider failure as its own card_error (the UI core's
-    // pin_cancelled is its cause); what matters here: refused, recorded, no notice, no session.
+    // The CPS means reports a PIN pad that gave no PIN as pin_entry_cancelled (the UI core's
+    // pin_cancelled is its cause), not as a card error: refused, recorded, no notice, no session.
     const last = (await auditText()).trim().split('\n').map((l) => JSON.parse(l) as { decision: string; event: string; details?: { errorCode?: string } }).at(-1);
     assert.equal(last?.decision, 'refuse');
     assert.equal(last?.event, 'authentication_failed');
+    assert.equal(last?.details?.errorCode, 'pin_entry_cancelled');
     assert.equal(status().session.state, 'none');
     assert.equal(prompt().kind, 'none', 'a cancel is not followed by a notice');
     const stale = await call(IpcChannel.cancelPin, p.requestId);
@@ -177,21 +178,22 @@ describe('UI core over the agent runtime through the real pcscd', () => {
     await until('the notice cleared by the removal', () => prompt().kind === 'none');
   });
 
-  it('a wrong PIN: refused and recorded; the card pulled and inserted again, the PIN pad says the last PIN was wrong and the tries left', async () => {
+  it('a wrong PIN: refused and recorded; the PIN pad asks again on the same card, saying the last PIN was wrong and the tries left', async () => {
     const same = card(); // the tries counter lives on the card
     await bed.insert(0, same);
     let p = await pinPrompt();
     assert.equal(p.reason, undefined);
+    const first = p.requestId;
     assert.deepEqual(await call(IpcChannel.submitPin, p.requestId, '0000'), { ok: true, value: null });
-    await until('the refusal', () => ui.runtime.engine.status().state === 'signed_out' && prompt().kind === 'none');
-    await ui.runtime.agent.idle();
-    await bed.eject(0);
-    await bed.insert(0, same);
+    await until('the PIN pad asked again', () => { const q = prompt(); return q.kind === 'pin' && q.requestId !== first; });
     p = await pinPrompt();
     assert.equal(p.reason, 'wrong_pin');
     assert.equal(p.triesLeft, 2);
+    const refused = (await auditText()).trim().split('\n').map((l) => JSON.parse(l) as { decision: string; event: string; details?: { errorCode?: string } }).at(-1);
+    assert.deepEqual([refused?.event, refused?.decision, refused?.details?.errorCode], ['authentication_failed', 'refuse', 'wrong_pin'], 'the wrong PIN is recorded before the pad asks again');
     assert.deepEqual(await call(IpcChannel.submitPin, p.requestId, '4711'), { ok: true, value: null });
     await until('the session', () => status().session.state === 'active');
+    assert.equal(same.triesLeft, 3);
     assert.deepEqual(await call(IpcChannel.signOut), { ok: true, value: null });
     await bed.eject(0);
     await until('signed out', () => status().session.state === 'none');
