@@ -79,7 +79,7 @@ export function PinPad({ prompt, api, words }: PinPadProps) {
         </p>
       )}
       {tries !== undefined && prompt.reason !== 'wrong_pin' && <p className="pin-tries">{w.triesLeft(tries)}</p>}
-      {tries === 1 && <p className="message message-warning">{w.lastTry}</p>}
+      {tries === 1 && <p className="message message-warning">{w.lastTry[prompt.means]}</p>}
       <form onSubmit={(e) => void submit(e)} noValidate>
         <label htmlFor="pin-input" className="pin-label">
           {w.label} <span className="hint">({w.length(min, max)})</span>

@@ -45,7 +45,8 @@ export interface WindowWords {
     submit: string;
     cancel: string;
     triesLeft: (n: number) => string;
-    lastTry: string;
+    /** What a wrong PIN at the last try blocks: the card, the badge or the key. */
+    lastTry: Record<MeansKind, string>;
     wrongPin: (n: number | undefined) => string;
     secondFactor: string;
     /** For an enrolment: the badge's PIN is chosen for the new badge; a key's or card's authorises it. */
@@ -129,7 +130,11 @@ export const windowWords: Record<Language, WindowWords> = {
       submit: 'Valider',
       cancel: 'Annuler',
       triesLeft: (n) => (n === 1 ? '1 essai restant' : `${n} essais restants`),
-      lastTry: 'Dernier essai\u00a0: un code faux bloquera la carte.',
+      lastTry: {
+        cps: 'Dernier essai\u00a0: un code faux bloquera la carte.',
+        desfire: 'Dernier essai\u00a0: un code faux bloquera le badge.',
+        fido2: 'Dernier essai\u00a0: un code faux bloquera la clé.',
+      },
       wrongPin: (n) => (n === undefined ? 'Code PIN incorrect.' : n === 1 ? 'Code PIN incorrect, 1 essai restant.' : `Code PIN incorrect, ${n} essais restants.`),
       secondFactor: 'Badge reconnu\u00a0: saisissez votre code PIN pour le second facteur.',
       enrolment: {
@@ -235,7 +240,11 @@ export const windowWords: Record<Language, WindowWords> = {
       submit: 'Confirm',
       cancel: 'Cancel',
       triesLeft: (n) => (n === 1 ? '1 try left' : `${n} tries left`),
-      lastTry: 'Last try: a wrong PIN will block the card.',
+      lastTry: {
+        cps: 'Last try: a wrong PIN will block the card.',
+        desfire: 'Last try: a wrong PIN will block the badge.',
+        fido2: 'Last try: a wrong PIN will block the key.',
+      },
       wrongPin: (n) => (n === undefined ? 'Wrong PIN.' : n === 1 ? 'Wrong PIN, 1 try left.' : `Wrong PIN, ${n} tries left.`),
       secondFactor: 'Badge recognised: type your PIN for the second factor.',
       enrolment: {

@@ -481,7 +481,7 @@ test('the wizard keeps its progress while prompts cover it, and shows the outcom
 test('the PIN pad words whose PIN from the means: card, badge, key; the enrolment PIN is the new badge’s', { skip }, async () => {
   const cases: [string, Prompt, string, string | null][] = [
     ['fr-FR', { ...pinPrompt, means: 'desfire', reason: 'second_factor' }, 'Badge de Dr Marie Curie', null],
-    ['fr-FR', { ...pinPrompt, means: 'fido2' }, 'Clé de Dr Marie Curie', null],
+    ['fr-FR', { ...pinPrompt, means: 'fido2', triesLeft: 1 }, 'Clé de Dr Marie Curie', 'Dernier essai : un code faux bloquera la clé.'],
     ['en-GB', { ...pinPrompt, means: 'desfire', reason: 'enrolment' }, 'Badge of Dr Marie Curie', 'Choose the new badge’s PIN.'],
     ['en-GB', pinPrompt, 'Card of Dr Marie Curie', null],
   ];
@@ -519,6 +519,9 @@ test('agent unreachable: said plainly, the session actions disabled, "retry the 
     assert.equal(await page.getByRole('main').getByRole('button', { name, exact: true }).isDisabled(), true, name);
   }
   await o.shot('status-unreachable-fr');
+  await page.getByRole('navigation').getByRole('button', { name: 'Enrôlement' }).click();
+  assert.equal(await page.getByRole('button', { name: 'Enrôler un badge' }).isDisabled(), true, 'no enrolment started meanwhile');
+  await page.getByRole('navigation').getByRole('button', { name: 'État' }).click();
   await page.getByRole('button', { name: 'Réessayer la connexion' }).click();
   await page.waitForFunction('window.__bridge.calls.length === 1');
   assert.deepEqual(await o.calls(), [{ method: 'retryConnection', args: [] }]);
