@@ -49,7 +49,9 @@ export class Shift {
   }
 
   async waitView(what: string, cond: (v: StatusView) => boolean): Promise<StatusView> {
-    await until(what, () => cond(this.view()), 20_000);
+    await until(what, () => cond(this.view()), 20_000).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; last seen ${JSON.stringify(this.view())}; degraded ${JSON.stringify(this.w.ui.runtime.degraded())}; probe ${this.w.ui.runtime.probe?.state() ?? 'none'}`);
+    });
     return this.view();
   }
 
