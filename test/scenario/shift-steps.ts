@@ -55,29 +55,30 @@ export class Shift {
     return this.view();
   }
 
-  /** Waits for the PIN pad to ask for `means`' PIN, then types `pin`. */
-  async typePin(means: string, pin: string): Promise<void> {
+  /** Waits for the PIN pad to ask for `means`' PIN; resolves with the request id. */
+  private async pinAsked(means: string): Promise<string> {
+    let id: string | undefined;
     await until(`the ${means} PIN prompt`, () => {
       const p = this.w.ui.core.getPrompt();
-      return p.ok && p.value.kind === 'pin' && p.value.means === means;
+      id = p.ok && p.value.kind === 'pin' && p.value.means === means ? p.value.requestId : undefined;
+      return id !== undefined;
     }, 20_000);
-    const p = this.w.ui.core.getPrompt();
-    assert.ok(p.ok && p.value.kind === 'pin');
+    assert.ok(id !== undefined);
+    return id;
+  }
+
+  /** Waits for the PIN pad to ask for `means`' PIN, then types `pin`. */
+  async typePin(means: string, pin: string): Promise<void> {
+    const id = await this.pinAsked(means);
     const typed = Buffer.from(pin);
-    const r = this.w.ui.core.submitPin(p.value.requestId, typed);
+    const r = this.w.ui.core.submitPin(id, typed);
     typed.fill(0);
     assert.ok(r.ok, 'the PIN pad took the PIN');
   }
 
   /** Waits for the PIN pad to ask for `means`' PIN, then the person cancels. */
   async cancelPin(means: string): Promise<void> {
-    await until(`the ${means} PIN prompt`, () => {
-      const p = this.w.ui.core.getPrompt();
-      return p.ok && p.value.kind === 'pin' && p.value.means === means;
-    }, 20_000);
-    const p = this.w.ui.core.getPrompt();
-    assert.ok(p.ok && p.value.kind === 'pin');
-    assert.ok(this.w.ui.core.cancelPin(p.value.requestId).ok);
+    assert.ok(this.w.ui.core.cancelPin(await this.pinAsked(means)).ok);
   }
 
   /** Resolves with the next `n` decisions recorded after `from` (the count before the action). */
