@@ -245,6 +245,8 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
           if (r.state === 'up') {
             degraded.leave('idp_unreachable', 'probe');
             degraded.leave('network_down', 'probe');
+            // A refresh that failed meanwhile holds idp_unreachable too: retried now, not at the next request.
+            void tokens?.providerBack();
             return;
           }
           const code = r.code ?? 'idp_unreachable';

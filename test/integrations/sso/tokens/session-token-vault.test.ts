@@ -232,6 +232,33 @@ describe('SessionTokenVault: refresh', () => {
     assert.equal(t.store.items.get(refreshAccount(ALICE.id)), 'rt-10001234567-1', 'no rotation: the refresh token is unchanged');
   });
 
+  it('provider back (probe): the tokens are refreshed at once and the degraded state ends; while locked nothing is refreshed', async () => {
+    const t = setup();
+    t.h.engine.authenticate(cpsPin(ALICE, t.h.now()));
+    await t.signIn(ALICE, DPI, 300);
+    t.h.clock.advance(295 * SEC);
+    t.source.then({ error: new SsoError('sso_provider_unreachable', 'connect ECONNREFUSED 127.0.0.1:1') });
+    await t.vault.token();
+    assert.deepEqual(t.degraded.map((d) => d?.degraded), ['idp_unreachable']);
+    // Locked: the provider is back but nothing is refreshed for a session that is not in front.
+    t.h.engine.lock();
+    await t.vault.providerBack();
+    assert.equal(t.source.calls.length, 1);
+    assert.deepEqual(t.degraded.map((d) => d?.degraded), ['idp_unreachable']);
+    t.h.engine.badgeTapped(tap(ALICE, t.h.now()));
+    assert.equal(t.h.engine.status().current?.state, 'active');
+    const fresh = accessToken(DPI);
+    t.source.then({ answer: { access_token: fresh, expires_in: 300, refresh_token: 'rt-10001234567-2' } });
+    await t.vault.providerBack();
+    assert.equal(t.source.calls.length, 2);
+    assert.deepEqual(t.degraded.map((d) => d?.degraded), ['idp_unreachable', undefined]);
+    assert.equal((await t.vault.token()).accessToken, fresh);
+    assert.equal(t.store.items.get(refreshAccount(ALICE.id)), 'rt-10001234567-2');
+    // Not degraded: a second signal does nothing.
+    await t.vault.providerBack();
+    assert.equal(t.source.calls.length, 2);
+  });
+
   it('a refresh refused with invalid_grant drops the tokens', async () => {
     const t = setup();
     t.h.engine.authenticate(cpsPin(ALICE, t.h.now()));

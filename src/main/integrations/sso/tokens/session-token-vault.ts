@@ -188,6 +188,34 @@ export class SessionTokenVault {
     return flight;
   }
 
+  /**
+   * The provider answers again (the connectivity probe reached it). A degraded state left by a
+   * failed refresh would otherwise last until the next token request: while the session is in
+   * front and unlocked, the tokens are refreshed at once (which ends the degraded state, or keeps
+   * it with the new failure); while it is locked, nothing is refreshed and only the next request
+   * will tell. Never throws.
+   */
+  async providerBack(): Promise<void> {
+    if (this.degradedState === undefined) return;
+    const held = this.held;
+    if (!held?.hasRefreshToken) return;
+    try {
+      this.usable();
+    } catch {
+      return;
+    }
+    let flight = held.inFlight.get('');
+    if (!flight) {
+      flight = this.refresh(held, '', {}, held.access.get('')).finally(() => held.inFlight.delete(''));
+      held.inFlight.set('', flight);
+    }
+    try {
+      await flight;
+    } catch {
+      // still unreachable, or the tokens went meanwhile: the state says so already
+    }
+  }
+
   /** The current state, for status views and tests; undefined when no tokens are held. */
   view(): VaultView | undefined {
     const h = this.held;
