@@ -62,6 +62,8 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
   it('card + PIN, SSO, 40 taps, a colleague, expiry, FIDO2 fallback, provider outage, sign-out', async () => {
     const provider = new URL(w.issuer).host;
     const signedOut: StatusView['sso'] = { state: 'signed-out', provider };
+    /** The person in front holds web SSO tokens (kept while locked inside the window). */
+    const sso = { sso: { state: 'signed-in', provider } } satisfies Partial<StatusView>;
     const vault = w.ui.runtime.tokens;
     assert.ok(vault, 'the runtime holds the session tokens');
     /** Waits until the person sees `expected` (session, web SSO state, degraded reasons), then asserts it. */
@@ -78,9 +80,9 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
     const morningEnd = w.start + WINDOW_MINUTES * MIN;
     await w.bed.insert(0, w.nurseCard);
     await s.typePin('cps', CARD_PIN);
-    await sees('card + PIN', session('active', NURSE, 'cps', TWO, morningEnd));
     await s.expectRecords('card + PIN', [rec('authentication', 'open', 'rie.cps_pin', NURSE, 'cps', TWO)]);
     await until('the sign-in', () => w.signIns.length + w.signInErrors.length >= 1, 30_000);
+    await sees('card + PIN, signed in to the web SSO', session('active', NURSE, 'cps', TWO, morningEnd), sso);
     assert.deepEqual(w.signInErrors, []);
     assert.deepEqual(w.signIns, [{ person: NURSE.id, subject: NURSE.rpps, amr: ['sc', 'pin', 'mfa'] }]);
     assert.deepEqual(loginsAt(), [{ account: NURSE.rpps, amr: ['sc', 'pin', 'mfa'] }], 'the provider signed in the RPPS account on the agent proof');
@@ -93,7 +95,7 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
 
     // ── lock: the card leaves the reader ─────────────────────────────────────────────────
     await w.bed.eject(0);
-    await sees('card out', session('locked', NURSE, 'cps', TWO, morningEnd, 'card_removed'));
+    await sees('card out', session('locked', NURSE, 'cps', TWO, morningEnd, 'card_removed'), sso);
     await s.expectRecords('card out', [rec('card_removed', 'lock', 'session.card_removed', NURSE, null)]);
 
     // ── 40 badge taps over the morning: each re-identifies the nurse, window end unchanged ─
@@ -101,9 +103,9 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
       w.clock.advance(5 * MIN);
       const [d] = await s.tap();
       assert.equal(d?.decision, 'unlock', `tap ${i}`);
-      await sees(`tap ${i}`, session('active', NURSE, 'desfire', ['possession'], morningEnd));
+      await sees(`tap ${i}`, session('active', NURSE, 'desfire', ['possession'], morningEnd), sso);
       assert.ok((await w.ui.core.lock()).ok);
-      await sees(`lock ${i}`, session('locked', NURSE, 'desfire', ['possession'], morningEnd, 'user_lock'));
+      await sees(`lock ${i}`, session('locked', NURSE, 'desfire', ['possession'], morningEnd, 'user_lock'), sso);
       await s.expectRecords(`tap ${i}`, [
         rec('badge_tap', 'unlock', 'exi14.reidentified', NURSE, 'desfire', ['possession']),
         rec('card_removed', 'ignore', 'session.not_session_card', null, null),
@@ -119,23 +121,23 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
     const takeoverEnd = takeover + WINDOW_MINUTES * MIN;
     await w.bed.insert(0, w.colleagueCard);
     await s.typePin('cps', CARD_PIN);
-    await sees('colleague', session('active', COLLEAGUE, 'cps', TWO, takeoverEnd));
     await until('the colleague’s sign-in', () => w.signIns.length + w.signInErrors.length >= 2, 30_000);
+    await sees('colleague', session('active', COLLEAGUE, 'cps', TWO, takeoverEnd), sso);
     assert.equal(w.signIns[1]?.subject, COLLEAGUE.rpps);
     assert.equal(vault.view()?.person, COLLEAGUE.id, 'the colleague’s tokens replaced the nurse’s');
     assert.deepEqual([...w.keychain.items.keys()], [refreshAccount(COLLEAGUE.id)]);
     const kept = w.ui.runtime.engine.status();
     assert.deepEqual(kept.others.map((o) => [o.person.id, o.state]), [[NURSE.id, 'locked']], 'the nurse’s session is kept');
     await w.bed.eject(0);
-    await sees('colleague leaves', session('locked', COLLEAGUE, 'cps', TWO, takeoverEnd, 'card_removed'));
+    await sees('colleague leaves', session('locked', COLLEAGUE, 'cps', TWO, takeoverEnd, 'card_removed'), sso);
     await w.bed.insert(0, w.nurseCard);
     await s.typePin('cps', CARD_PIN);
-    await sees('nurse back', session('active', NURSE, 'cps', TWO, takeoverEnd));
     await until('the nurse’s sign-in', () => w.signIns.length + w.signInErrors.length >= 3, 30_000);
+    await sees('nurse back', session('active', NURSE, 'cps', TWO, takeoverEnd), sso);
     assert.equal(w.signIns[2]?.subject, NURSE.rpps);
     assert.deepEqual(w.ui.runtime.engine.status().others.map((o) => [o.person.id, o.state]), [[COLLEAGUE.id, 'locked']], 'the colleague’s session is kept');
     await w.bed.eject(0);
-    await sees('nurse leaves', session('locked', NURSE, 'cps', TWO, takeoverEnd, 'card_removed'));
+    await sees('nurse leaves', session('locked', NURSE, 'cps', TWO, takeoverEnd, 'card_removed'), sso);
     await s.expectRecords('switch and back', [
       rec('authentication', 'switch_user', 'rie.cps_pin', COLLEAGUE, 'cps', TWO),
       rec('card_removed', 'lock', 'session.card_removed', COLLEAGUE, null),
@@ -165,13 +167,13 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
     const afternoonEnd = w.clock.now() + WINDOW_MINUTES * MIN;
     assert.ok((await w.ui.core.useSecurityKey()).ok);
     await s.typePin('fido2', KEY_PIN);
-    await sees('security key', session('active', NURSE, 'fido2', TWO, afternoonEnd));
     await s.expectRecords('security key', [rec('fallback_used', 'info', 'card_forgotten_fido_fallback', NURSE, 'fido2', TWO), rec('authentication', 'unlock', 'rie.fido_pin', NURSE, 'fido2', TWO)]);
     await until('the key decision heard', () => s.decisions.some((d) => d.means === 'fido2'));
     assert.equal(s.decisions.find((d) => d.means === 'fido2')?.fallback, true, 'the decision says the key stood in for the card');
     await until('the sign-in with the key', () => w.signIns.length + w.signInErrors.length >= 4, 30_000);
     assert.deepEqual(w.signInErrors, []);
     assert.deepEqual(w.signIns[3], { person: NURSE.id, subject: NURSE.rpps, amr: ['hwk', 'pin', 'mfa'] });
+    await sees('security key, signed in to the web SSO', session('active', NURSE, 'fido2', TWO, afternoonEnd), sso);
     assert.deepEqual(
       loginsAt(),
       [NURSE, COLLEAGUE, NURSE].map((p) => ({ account: p.rpps, amr: ['sc', 'pin', 'mfa'] })).concat([{ account: NURSE.rpps, amr: ['hwk', 'pin', 'mfa'] }]),
@@ -211,7 +213,7 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
     // The next token request refreshes at the provider (its own degraded flag ends with it).
     const refreshed = await vault.token();
     assert.notEqual(refreshed.accessToken, beforeOutage.accessToken, 'a new access token from the provider');
-    await sees('provider back', session('active', NURSE, 'desfire', TWO, afternoonEnd));
+    await sees('provider back', session('active', NURSE, 'desfire', TWO, afternoonEnd), sso);
     await s.expectRecords('provider back', [rec('degraded_mode_left', 'info', 'idp_unreachable', null, null)]);
     assert.equal(vault.view()?.degraded, undefined);
     const rotated = w.keychain.items.get(refreshAccount(NURSE.id));

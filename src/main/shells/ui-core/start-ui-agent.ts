@@ -17,8 +17,9 @@ import { UiCore, type UiCoreOptions } from './ui-core.js';
 const FIDO_PROMPT = 'fido2';
 
 /**
- * Web SSO as the status shows it when a provider is configured: nobody holds SSO tokens through
- * this shell yet (`signed-out`), or the provider is unreachable (`error`, with the probe's code).
+ * Web SSO as the status shows it when a provider is configured: the token vault holds tokens for
+ * the person in front (`signed-in`), it does not (`signed-out`), or the provider is unreachable
+ * (`error`, with the probe's code).
  */
 function ssoOf(issuerUrl: string | undefined, runtime: AgentRuntime): Pick<UiCoreOptions, 'sso'> {
   const probe = runtime.probe;
@@ -27,7 +28,12 @@ function ssoOf(issuerUrl: string | undefined, runtime: AgentRuntime): Pick<UiCor
   return {
     sso: {
       current: (): SsoView => {
-        if (probe.state() !== 'down') return { state: 'signed-out', provider };
+        if (probe.state() !== 'down') {
+          // Signed in when the session-bound vault holds tokens for the person in front.
+          const held = runtime.tokens?.view();
+          const front = runtime.engine.status().current?.person.id;
+          return { state: held !== undefined && held.person === front ? 'signed-in' : 'signed-out', provider };
+        }
         const code = runtime.degraded().find((r) => r.code === 'idp_unreachable' || r.code === 'network_down')?.code ?? 'idp_unreachable';
         return { state: 'error', provider, code };
       },
