@@ -279,15 +279,34 @@ export class AuditLog {
         for (const p of batch) p.reject(new AuditError('audit_io', 'audit log unusable after a write failure; reopen it', { cause: this.poisoned }));
         continue;
       }
+      const fileNo = this.fileNo;
       try {
         const records = await this.writeBatch(batch.map((p) => p.input));
         batch.forEach((p, i) => p.resolve(records[i] as AuditRecord));
       } catch (e) {
-        this.poisoned = e;
+        if (!(await this.recoverFromFullDisk(e, fileNo))) this.poisoned = e;
         for (const p of batch) p.reject(e instanceof AuditError ? e : new AuditError('audit_io', `audit write failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e }));
       }
     }
     this.writing = false;
+  }
+
+  /**
+   * After a write that failed for lack of space (ENOSPC, EDQUOT) in the current file, cuts the
+   * file back to its last synced record: the partial line is gone, the chain state is unchanged
+   * (it only advances once a chunk is synced), and later appends work again once space is freed.
+   * Any other failure, a failure across a rotation, or a cut that fails itself: not recovered.
+   */
+  private async recoverFromFullDisk(e: unknown, fileNo: number): Promise<boolean> {
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    if ((code !== 'ENOSPC' && code !== 'EDQUOT') || this.fileNo !== fileNo) return false;
+    try {
+      await this.fh.truncate(this.size);
+      await this.fh.sync();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Seals, writes and syncs a batch (rotating between records when needed). */
