@@ -3,11 +3,12 @@
  * a 256 KiB tmpfs as the audit folder, starts an agent runtime on its own test bed, opens a CPS
  * session, fills the tmpfs with a filler file, then drives lock / sign-out over the control
  * channel and CPS logins until an audit append fails. It then checks the failing decision did
- * not take effect, frees the space (deletes the filler) and repeats the same request. It prints
+ * not take effect, frees the space (deletes the filler) and repeats the same request; then a lock
+ * that cannot be recorded (it fails closed: takes effect, reported). It prints
  * one JSON line of what it observed; the test asserts on it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient, ControlError } from '../../src/main/integrations/control/index.js';
@@ -88,10 +89,8 @@ if (!first.ok) throw new Error(`first login failed: ${first.code ?? ''}`);
 const filler = join(mnt, 'filler.bin');
 const fillerBytes = fill(filler);
 
-let failure: Failure | undefined;
-let retry: () => Promise<{ ok: boolean; code?: string }> = () => Promise.resolve({ ok: false });
-let stepsBeforeFailure = 0;
-const steps: Array<[string, () => Promise<{ ok: boolean; code?: string }>]> = [
+type Step = () => Promise<{ ok: boolean; code?: string }>;
+const steps: Array<[string, Step]> = [
   ['lock', () => control('lock')],
   ['signOut', () => control('signOut')],
   ['login', async () => {
@@ -102,19 +101,24 @@ const steps: Array<[string, () => Promise<{ ok: boolean; code?: string }>]> = [
     return login();
   }],
 ];
-outer: for (let cycle = 0; cycle < 40; cycle++) {
-  for (const [step, run] of steps) {
+
+/** Runs the steps in turn from `start` until one is refused; returns it (and how to retry it). */
+async function untilRefused(start: number): Promise<{ failure: Failure | undefined; retry: Step; passed: number }> {
+  let passed = 0;
+  for (let n = 0; n < 120; n++) {
+    const [step, run] = steps[(start + n) % steps.length] as [string, Step];
     const before = state();
     const r = await run();
-    if (!r.ok) {
-      failure = { step, code: r.code ?? '', before, after: state() };
-      retry = run;
-      break outer;
-    }
-    stepsBeforeFailure += 1;
+    if (!r.ok) return { failure: { step, code: r.code ?? '', before, after: state() }, retry: run, passed };
+    passed += 1;
   }
+  return { failure: undefined, retry: () => Promise.resolve({ ok: false }), passed };
 }
 
+const round1 = await untilRefused(0);
+const failure = round1.failure;
+const retry = round1.retry;
+const stepsBeforeFailure = round1.passed;
 const recordedAtFailure = recorded;
 // while the disk is still full, the next request is refused too and changes nothing
 const stillFull = failure ? await retry() : { ok: false };
@@ -125,6 +129,32 @@ const afterFree = failure ? await retry() : { ok: false };
 const stateAfterFree = state();
 // one more decision after the gap
 const lock = state() === 'active' ? await control('lock') : await control('signOut');
+// A second fill, this time for a restrictive request: from an open session, fill the tmpfs, then
+// take the audit file's last free bytes with info records (the refused one is cut back), so the
+// next lock over the control channel cannot be recorded. A lock fails closed: it takes effect
+// and the agent reports `decision_not_recorded`.
+if (state() !== 'signed_out') await control('signOut');
+await steps[2]?.[1]();
+const round2Before = state();
+fill(filler);
+let padding = 0;
+for (;;) {
+  try {
+    await runtime.audit.append({ event: 'degraded_mode_entered', decision: 'info', reason: 'network_down' });
+    padding += 1;
+  } catch {
+    break;
+  }
+}
+const reportsBefore = reports.length;
+const fileBefore = readFileSync(runtime.audit.currentFile);
+const lockFull = await control('lock');
+const round2AfterRefusal = state();
+const fileUnchanged = readFileSync(runtime.audit.currentFile).equals(fileBefore);
+const reportedWhileFull = reports.slice(reportsBefore).flatMap((r) => (r.type === 'error' ? [r.code] : []));
+rmSync(filler);
+const signOutFreed = await control('signOut');
+const round2 = { before: round2Before, padding, lockFull, afterLock: round2AfterRefusal, fileUnchanged, reportedWhileFull, signOutFreed, after: state() };
 client.close();
 await t.runtime.stop();
 const files = await listAuditFiles(mnt);
@@ -139,6 +169,7 @@ process.stdout.write(
     recordedAtFailure,
     afterFree: { ...afterFree, before, state: stateAfterFree },
     lastStep: lock,
+    round2,
     recorded,
     verified,
     reports: reports.filter((r) => r.type === 'error').map((r) => (r.type === 'error' ? r.code : '')),

@@ -4,7 +4,8 @@
  * bed, fills the tmpfs with a filler file and drives lock / sign-out / CPS logins until an append
  * fails with ENOSPC. The failing decision does not take effect and is reported with a stable
  * code; nothing written before is lost or damaged; once the filler is deleted the same request
- * is recorded and the chain verifies across the gap.
+ * is recorded and the chain verifies across the gap. A lock that cannot be recorded fails
+ * closed (it takes effect and is reported) and leaves the file untouched.
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -30,6 +31,7 @@ interface Observed {
   readonly recordedAtFailure: number;
   readonly afterFree: Outcome;
   readonly lastStep: Outcome;
+  readonly round2: { before: string; padding: number; lockFull: Outcome; afterLock: string; fileUnchanged: boolean; reportedWhileFull: string[]; signOutFreed: Outcome; after: string };
   readonly recorded: number;
   readonly verified: { ok: boolean; records: number; files?: string[] };
   readonly reports: string[];
@@ -54,6 +56,14 @@ describe('audit on a full disk (tmpfs in a private mount namespace)', { skip: ca
     assert.notEqual(o.afterFree.state, o.afterFree.before, 'the retried decision took effect');
     assert.equal(o.lastStep.ok, true);
     assert.ok(o.recorded > o.recordedAtFailure, 'decisions were recorded after the gap');
+    // a restrictive decision that cannot be recorded fails closed: the lock takes effect, the agent reports it, the file is untouched
+    const r2 = o.round2;
+    assert.equal(r2.before, 'active');
+    assert.ok(r2.padding >= 1, 'info records took the last free bytes');
+    assert.deepEqual([r2.lockFull.ok, r2.afterLock], [true, 'locked'], 'the lock takes effect although it is not recorded');
+    assert.deepEqual(r2.reportedWhileFull, ['decision_not_recorded']);
+    assert.equal(r2.fileUnchanged, true, 'the refused lock left no partial line');
+    assert.deepEqual([r2.signOutFreed.ok, r2.after], [true, 'signed_out'], 'space freed: the sign-out is recorded');
     // (b) the chain verifies across the gap and holds every decision the engine reported as recorded
     assert.equal(o.verified.ok, true, JSON.stringify(o.verified));
     assert.ok(o.verified.records >= o.recorded, `${o.verified.records} records on disk for ${o.recorded} recorded decisions`);
