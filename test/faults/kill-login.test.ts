@@ -5,6 +5,7 @@
  * and its audit append. Each restart on the same audit folder starts clean and signed out
  * (`status` over the control channel), a torn tail is repaired with a `log_repaired` record, the
  * chain verifies after every kill, and every decision the child printed as recorded is in the log.
+ * Every other child cuts its file writes in two, 40 ms apart, so that some kills tear a line.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -35,8 +36,8 @@ interface Child {
   readonly ready: Promise<Line>;
 }
 
-function startChild(auditDir: string, socket: string, trustPem: string): Child {
-  const proc = spawn(process.execPath, ['--enable-source-maps', CHILD, auditDir, socket, trustPem], { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+function startChild(auditDir: string, socket: string, trustPem: string, slowWrites = false): Child {
+  const proc = spawn(process.execPath, ['--enable-source-maps', CHILD, auditDir, socket, trustPem, ...(slowWrites ? ['slow-writes'] : [])], { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: Line[] = [];
   let buf = '';
   let stderr = '';
@@ -72,8 +73,8 @@ async function auditRecords(dir: string): Promise<AuditRecord[]> {
 }
 
 /** Starts a child on the folder, checks it starts clean and signed out; returns it and its `ready` line. */
-async function restart(auditDir: string, socket: string, trustPem: string, i: number): Promise<{ child: Child; ready: Line }> {
-  const child = startChild(auditDir, socket, trustPem);
+async function restart(auditDir: string, socket: string, trustPem: string, i: number, slowWrites = false): Promise<{ child: Child; ready: Line }> {
+  const child = startChild(auditDir, socket, trustPem, slowWrites);
   const ready = await child.ready;
   assert.equal(ready.type, 'ready', `iteration ${i}: the agent did not start: ${JSON.stringify(ready)}`);
   assert.equal(ready['state'], 'signed_out', `iteration ${i}: state at start`);
@@ -117,7 +118,7 @@ describe('agent killed with kill -9 at random points of a login', () => {
     child.proc.kill('SIGTERM');
     assert.equal((await child.closed).code, 0);
     await bed.eject(0);
-    const maxDelay = Math.ceil(loginMs * 1.3);
+    const maxDelay = Math.ceil(loginMs * 1.6);
 
     const started = performance.now();
     let repairs = 0;
@@ -125,7 +126,9 @@ describe('agent killed with kill -9 at random points of a login', () => {
     let reported = 0;
     const phases = { beforeOpen: 0, afterOpen: 0 };
     for (let i = 0; i < ITERATIONS; i++) {
-      const r = await restart(auditDir, socket, trustPem, i);
+      // every other child writes slowly (half a line, 40 ms, the rest), so some kills cut a record line
+      const slow = i % 2 === 1;
+      const r = await restart(auditDir, socket, trustPem, i, slow);
       child = r.child;
       const fromSeq = Number(r.ready['lastSeq']);
       if (r.ready['repaired'] !== null) {
@@ -134,7 +137,8 @@ describe('agent killed with kill -9 at random points of a login', () => {
         assert.equal(last?.event, 'log_repaired', `iteration ${i}: a repaired tail is said with log_repaired`);
       }
       // the kill timer runs from before the insertion: it can land in the insertion, the PIN, the decision or the append
-      const delay = randomInt(0, maxDelay);
+      // the others cover the whole login; the slow ones aim at its end, where the decision is written
+      const delay = slow ? randomInt(Math.floor(loginMs * 0.6), maxDelay + 40) : randomInt(0, maxDelay);
       const killed = sleep(delay).then(() => child.proc.kill('SIGKILL'));
       await bed.insert(0, new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' })).catch(() => undefined);
       await killed;
@@ -166,6 +170,7 @@ describe('agent killed with kill -9 at random points of a login', () => {
     assert.equal((await child.closed).code, 0);
     const v = await verifyAuditFile(await listAuditFiles(auditDir));
     assert.equal(v.ok, true, JSON.stringify(v));
+    assert.ok(repairs >= 1, 'at least one kill cut a record line and the next start repaired it');
     assert.ok(phases.beforeOpen > 0 && phases.afterOpen > 0, `kills landed both before and after the open decision: ${JSON.stringify(phases)}`);
     process.stdout.write(`# kill -9 during login: ${ITERATIONS} kills, login ${loginMs.toFixed(0)} ms, delays 0..${maxDelay} ms, ${perIteration.toFixed(0)} ms per iteration, ${phases.beforeOpen} before / ${phases.afterOpen} after the open was durable, ${opened} opens reported, ${reported} decisions reported, ${repairs} torn tails repaired, ${v.records} records\n`);
   });
