@@ -59,6 +59,7 @@ describe('DESFire through the real pcscd', () => {
       const uid = Buffer.from(ev2 ? '04A1B2C3D4E5F6' : '04112233445566', 'hex');
       const card = badge(uid, { ev2 });
       await bed.insert(0, card);
+      await monitor.waitForCard(bed.readerNames[0], 5000);
       try {
         const result = await monitor.withCard(bed.readerNames[0], async (channel) => {
           assert.equal(channel.atr.toString('hex'), '3b8180018080');
@@ -87,6 +88,7 @@ describe('DESFire through the real pcscd', () => {
     const uid = Buffer.from('04C0FFEE001122', 'hex');
     const card = badge(uid, { ev2: true, randomUid: true });
     await bed.insert(1, card);
+    await monitor.waitForCard(bed.readerNames[1], 5000);
     try {
       const seen: string[] = [];
       for (let i = 0; i < 2; i++) {
@@ -108,6 +110,7 @@ describe('DESFire through the real pcscd', () => {
         // A new connection power-cycles the card only on the next insertion; force one.
         await bed.eject(1);
         await bed.insert(1, card);
+        await monitor.waitForCard(bed.readerNames[1], 5000);
       }
       assert.equal(seen.length, 2);
       for (const s of seen) assert.match(s, /^08[0-9a-f]{6}$/, 'a random ID is 4 bytes starting 08');
@@ -120,6 +123,7 @@ describe('DESFire through the real pcscd', () => {
   it('a key diversified from the wrong master key fails with authentication_error', async () => {
     const uid = Buffer.from('04998877665544', 'hex');
     await bed.insert(0, badge(uid));
+    await monitor.waitForCard(bed.readerNames[0], 5000);
     try {
       const err = await monitor
         .withCard(bed.readerNames[0], async (channel) => {

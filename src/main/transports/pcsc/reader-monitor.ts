@@ -265,7 +265,9 @@ export class ReaderMonitor {
 
   private async lost(error: PcscError): Promise<void> {
     await this.detach(true);
-    this.reportDown(error);
+    // The context is gone: whatever the addon called the failure (a killed daemon can surface as
+    // a failed status read), what it means to the agent is that the daemon is unavailable.
+    this.reportDown(error.code === 'daemon_unavailable' ? error : new PcscError('daemon_unavailable', `the PC/SC daemon was lost: ${error.message}`, error.scardCode, { cause: error }));
   }
 
   private reportDown(error: PcscError): void {
