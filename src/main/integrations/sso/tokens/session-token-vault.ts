@@ -180,6 +180,11 @@ export class SessionTokenVault {
     if (req.audience !== undefined && !cached && req.resource === undefined && req.scope === undefined) {
       throw new SsoError('sso_no_token', `no token for audience ${req.audience} and no way to ask for one (no resource or scope configured)`, { reason: 'audience_unknown' });
     }
+    return this.refreshOnce(held, key, req, cached);
+  }
+
+  /** One refresh per audience at a time: a second caller waits for the one in flight. */
+  private refreshOnce(held: Held, key: string, req: TokenRequest, cached: AccessEntry | undefined): Promise<HandedToken> {
     let flight = held.inFlight.get(key);
     if (!flight) {
       flight = this.refresh(held, key, req, cached).finally(() => held.inFlight.delete(key));
@@ -204,13 +209,8 @@ export class SessionTokenVault {
     } catch {
       return;
     }
-    let flight = held.inFlight.get('');
-    if (!flight) {
-      flight = this.refresh(held, '', {}, held.access.get('')).finally(() => held.inFlight.delete(''));
-      held.inFlight.set('', flight);
-    }
     try {
-      await flight;
+      await this.refreshOnce(held, '', {}, held.access.get(''));
     } catch {
       // still unreachable, or the tokens went meanwhile: the state says so already
     }
