@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config iproute2 util-linux python3 make g++ ca-certificates chromium softhsm2 gnome-keyring dbus-daemon)
+APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev pkg-config iproute2 util-linux python3 make g++ ca-certificates chromium softhsm2 gnome-keyring libsecret-tools dbus-daemon dbus-bin)
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=19
 
