@@ -42,6 +42,10 @@ export const managedSettings = {
   OidcClientId: { kind: 'text', maxLength: 256 },
   /** Fixed loopback redirect port, for providers that match redirect URIs exactly. */
   OidcLoopbackPort: { kind: 'integer', min: 1024, max: 65535, default: 8700, whenUnset: 'off', unit: 'port' },
+  /** Sign the person in to the web SSO after each two-factor login. */
+  OidcAutoSignIn: { kind: 'boolean', default: true },
+  /** Loopback port of the agent-asserted login endpoint (the provider redirects the browser there). */
+  OidcAssertionPort: { kind: 'integer', min: 1024, max: 65535, default: 8701, whenUnset: 'off', unit: 'port' },
   /** Folder of PEM certificates trusted as roots for CPS certificates (IGC-Santé). */
   TrustAnchorFolder: { kind: 'text', maxLength: 1024 },
   /** Where audit records are forwarded; kept locally while it is unreachable. */

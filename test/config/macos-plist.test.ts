@@ -68,10 +68,12 @@ describe('macOS policy: XML plist', () => {
     assert.ok(Array.isArray(content));
     const payload = content[0] as Record<string, NativeValue>;
     const entries = Object.entries(payload).filter(([k]) => !k.startsWith('Payload'));
-    assert.equal(entries.length, 13);
+    assert.equal(entries.length, 15);
     const e = resolveLayers([{ kind: 'policy', name: 'profile', values: managedLayer(entries, 'profile') }], undefined, { skip: true });
     assert.equal(e.config.session.windowMinutes, 240);
     assert.equal(e.config.sso.loopbackPort, 8700);
+    assert.equal(e.config.sso.autoSignIn, true);
+    assert.equal(e.config.sso.assertion.port, 8701);
   });
 
   it('refuses values of the wrong kind and unknown keys', () => {

@@ -20,6 +20,8 @@ const SAMPLE = [
   '    OidcIssuerUrl    REG_SZ    https://sso.chu-exemple.fr/realms/soignants',
   '    OidcClientId    REG_SZ    tessera agent',
   '    OidcLoopbackPort    REG_DWORD    0x21fc',
+  '    OidcAutoSignIn    REG_DWORD    0x0',
+  '    OidcAssertionPort    REG_DWORD    0x21fd',
   '    TrustAnchorFolder    REG_SZ    C:\\ProgramData\\Tessera\\anchors',
   '    AuditForwardingUrl    REG_SZ    https://collecteur.chu-exemple.fr/audit',
   '    Language    REG_SZ    en',
@@ -44,7 +46,7 @@ describe('Windows policy: reg query output', () => {
     assert.deepEqual(root.get('Exi14WindowMinutes'), { type: 'REG_DWORD', value: 240 });
     assert.deepEqual(root.get('OidcClientId'), { type: 'REG_SZ', value: 'tessera agent' });
     assert.deepEqual(root.get('OidcLoopbackPort'), { type: 'REG_DWORD', value: 8700 });
-    assert.equal(root.size, 13);
+    assert.equal(root.size, 15);
   });
 
   it('maps every managed setting onto its configuration key, with the ADMX’s values', () => {
@@ -60,6 +62,8 @@ describe('Windows policy: reg query output', () => {
     assert.equal(e.config.ui.startAtLogin, false);
     assert.equal(e.config.ui.language, 'en');
     assert.equal(e.config.sso.loopbackPort, 8700);
+    assert.equal(e.config.sso.autoSignIn, false);
+    assert.equal(e.config.sso.assertion.port, 8701);
     assert.equal(e.config.cps.trustAnchorFolder, 'C:\\ProgramData\\Tessera\\anchors');
     assert.equal(e.config.audit.forwarding.httpUrl, 'https://collecteur.chu-exemple.fr/audit');
     assert.deepEqual(e.origins.get('session.removalAction'), { kind: 'policy', name: 'HKLM\\SOFTWARE\\Policies\\Tessera' });

@@ -18,6 +18,8 @@ export const MANAGED_TO_SETTING: Readonly<Record<ManagedSettingName, SettingPath
   OidcIssuerUrl: 'sso.issuerUrl',
   OidcClientId: 'sso.clientId',
   OidcLoopbackPort: 'sso.loopbackPort',
+  OidcAutoSignIn: 'sso.autoSignIn',
+  OidcAssertionPort: 'sso.assertion.port',
   TrustAnchorFolder: 'cps.trustAnchorFolder',
   AuditForwardingUrl: 'audit.forwarding.httpUrl',
   Language: 'ui.language',

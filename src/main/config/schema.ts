@@ -14,6 +14,7 @@ export const LANGUAGES = ['fr', 'en'] as const;
 export const WINDOW_MINUTES = { min: 1, max: 720, default: 240 } as const;
 export const IDLE_LOCK_MINUTES = { min: 1, max: 480 } as const;
 export const LOOPBACK_PORT = { min: 1024, max: 65535 } as const;
+export const SIGN_IN_TIMEOUT_SECONDS = { min: 10, max: 900, default: 120 } as const;
 export const AUDIT_FILE_BYTES = { min: 65_536, max: 1_073_741_824, default: 16_777_216 } as const;
 export const QUEUE_BYTES = { min: 65_536, max: 4_294_967_296, default: 67_108_864 } as const;
 
@@ -108,6 +109,25 @@ export const ssoSchema = z
     loopbackPort: z.int().min(LOOPBACK_PORT.min).max(LOOPBACK_PORT.max).optional(),
     scopes: z.array(scopeToken).min(1).max(32).default(['openid']),
     acrValues: z.array(scopeToken).max(16).default([]),
+    /** Each of these must be in the ID token's `amr` (RFC 8176 values), or the sign-in is refused. */
+    requiredAmr: z.array(scopeToken).max(16).default([]),
+    /** Sign the person in to the web SSO after each two-factor authentication that opens their session (needs `issuerUrl`). */
+    autoSignIn: z.boolean().default(true),
+    /** How long one automatic sign-in may take, browser included. */
+    signInTimeoutSeconds: z.int().min(SIGN_IN_TIMEOUT_SECONDS.min).max(SIGN_IN_TIMEOUT_SECONDS.max).default(SIGN_IN_TIMEOUT_SECONDS.default),
+    /** The ID token claim that carries the person's RPPS number: tokens naming another account are never kept. */
+    subjectClaim: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/).default('sub'),
+    /** At sign-out or window end, open the provider's end-session page (RP-initiated logout) when it has one and no assertion endpoint notifies it. */
+    browserLogout: z.boolean().default(true),
+    /** The agent-asserted login (docs/agent-assertion-protocol.md): on when `port` is set. */
+    assertion: z
+      .strictObject({
+        port: z.int().min(LOOPBACK_PORT.min).max(LOOPBACK_PORT.max).optional(),
+        keyDir: filePath.default('/var/lib/tessera/agent-keys'),
+        /** Issuers asserted to and notified at logout; empty: `sso.issuerUrl`. */
+        providers: z.array(secureUrl).max(16).default([]),
+      })
+      .prefault({}),
   })
   .superRefine((v, ctx) => {
     if (v.issuerUrl !== undefined && v.clientId === undefined) {
@@ -209,6 +229,14 @@ export const SETTINGS = {
   'sso.loopbackPort': { userSettable: false },
   'sso.scopes': { userSettable: false },
   'sso.acrValues': { userSettable: false },
+  'sso.requiredAmr': { userSettable: false },
+  'sso.autoSignIn': { userSettable: false },
+  'sso.signInTimeoutSeconds': { userSettable: false },
+  'sso.subjectClaim': { userSettable: false },
+  'sso.browserLogout': { userSettable: false },
+  'sso.assertion.port': { userSettable: false },
+  'sso.assertion.keyDir': { userSettable: false, path: 'file' },
+  'sso.assertion.providers': { userSettable: false },
   'ui.language': { userSettable: true },
   'ui.allowUserSettings': { userSettable: false },
   'ui.allowQuit': { userSettable: false },

@@ -239,6 +239,10 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   status_no_session: { fr: (p) => `Aucune session ouverte (${STATES[p.state ?? '']?.fr ?? p.state ?? ''}).`, en: (p) => `No open session (${STATES[p.state ?? '']?.en ?? p.state ?? ''}).` },
   status_degraded: { fr: (p) => (p.reason === 'yes' ? 'Mode dégradé : oui.' : 'Mode dégradé : non.'), en: (p) => (p.reason === 'yes' ? 'Degraded mode: yes.' : 'Degraded mode: no.') },
   status_reader: { fr: (p) => `Lecteur ${p.reader ?? ''} : ${p.reason === 'card' ? 'carte présente' : 'vide'}.`, en: (p) => `Reader ${p.reader ?? ''}: ${p.reason === 'card' ? 'card present' : 'empty'}.` },
+  status_sso: {
+    fr: (p) => `Authentification unique (${p.file ?? ''}) : ${p.reason === 'signed_in' ? 'connecté' : 'non connecté'}.`,
+    en: (p) => `Single sign-on (${p.file ?? ''}): ${p.reason === 'signed_in' ? 'signed in' : 'signed out'}.`,
+  },
   control_timeout: { fr: () => 'L’agent n’a pas répondu à temps.', en: () => 'The agent did not answer in time.' },
   control_remote_error: { fr: (p) => `L’agent a refusé la demande : ${p.reason ?? ''}`, en: (p) => `The agent refused the request: ${p.reason ?? ''}` },
   // Web SSO (src/main/integrations/sso): `reason` carries the detail (provider error, ID token problem, port).
@@ -309,6 +313,17 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
   'sso.loopbackPort': { fr: 'entier de 1024 à 65535, ou absent pour un port éphémère', en: 'integer 1024–65535, or unset for an ephemeral port' },
   'sso.scopes': { fr: 'liste de scopes comprenant « openid »', en: 'array of scope names including "openid"' },
   'sso.acrValues': { fr: 'liste de valeurs ACR', en: 'array of ACR values' },
+  'sso.requiredAmr': { fr: 'liste de valeurs AMR (RFC 8176, ex. mfa)', en: 'array of AMR values (RFC 8176, e.g. mfa)' },
+  'sso.autoSignIn': { fr: 'true | false', en: 'true | false' },
+  'sso.signInTimeoutSeconds': { fr: 'entier de 10 à 900 (secondes ; 120 par défaut)', en: 'integer 10–900 (seconds; default 120)' },
+  'sso.subjectClaim': { fr: 'nom de claim (lettres, chiffres, _ . : - ; sub par défaut)', en: 'claim name (letters, digits, _ . : -; default sub)' },
+  'sso.browserLogout': { fr: 'true | false', en: 'true | false' },
+  'sso.assertion.port': { fr: 'entier de 1024 à 65535, ou absent pour ne pas ouvrir de point d’assertion', en: 'integer 1024–65535, or unset for no assertion endpoint' },
+  'sso.assertion.keyDir': { fr: 'chemin de dossier', en: 'folder path' },
+  'sso.assertion.providers': {
+    fr: 'liste d’URL d’émetteurs (URL https://, http:// seulement vers 127.0.0.1, ::1 ou localhost ; 16 au plus ; vide : sso.issuerUrl)',
+    en: 'array of issuer URLs (https:// URL (http:// only for 127.0.0.1, ::1 or localhost); at most 16; empty: sso.issuerUrl)',
+  },
   'ui.language': { fr: 'fr | en', en: 'fr | en' },
   'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },
   'ui.allowQuit': { fr: 'true | false', en: 'true | false' },
