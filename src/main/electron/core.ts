@@ -7,6 +7,8 @@ import { loadAgentConfig } from '../config/layered.js';
 import type { AgentConfig } from '../config/schema.js';
 import { TrustStore } from '../means/cps/trust-store.js';
 import { meansFromConfig } from '../shells/agent/means-from-config.js';
+import { ssoFromConfig } from '../shells/agent/sso-from-config.js';
+import { assertBrowsableUrl, type BrowserOpener } from '../integrations/sso/client/index.js';
 import { startUiAgent } from '../shells/ui-core/start-ui-agent.js';
 import type { TesseraHost } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
@@ -40,6 +42,8 @@ export interface CoreOptions {
   /** `--config <file>`; default: the platform's machine policy sources. */
   configPath?: string;
   log(message: string, cause?: unknown): void;
+  /** Opens an http(s) URL in the system browser (Electron's `shell.openExternal`); absent: the platform's own command. */
+  openExternal?(url: string): Promise<void>;
 }
 
 export async function startCore(options: CoreOptions): Promise<CoreHandle> {
@@ -48,13 +52,21 @@ export async function startCore(options: CoreOptions): Promise<CoreHandle> {
   const config = effective.config;
   const policy = shellPolicyOf(config);
   const means = meansFromConfig(config);
+  const open = options.openExternal;
+  // Only http(s) pages are handed to the OS, whatever a discovery document says.
+  const opener: BrowserOpener | undefined = open ? { open: (url) => open(assertBrowsableUrl(url).href) } : undefined;
   try {
+    const sso = ssoFromConfig(config, {
+      ...(opener ? { opener: () => opener } : {}),
+      onEvent: (e) => options.log(`web SSO: ${e.type === 'sso_warning' ? `${e.code}: ${e.message}` : e.type === 'sso_sign_in_failed' ? `sign-in failed for ${e.person}: ${e.code}` : `${e.type} ${e.person}`}`),
+    });
     const trust = TrustStore.fromPemFiles(config.cps.trustAnchors);
     const agent = await startUiAgent({
       config,
       trust,
       ...(means.badge ? { badge: means.badge } : {}),
       ...(means.fido ? { fido: means.fido } : {}),
+      ...sso.runtime,
       ui: { policy: { settings: policy.allowUserSettings, quit: policy.allowQuit }, log: options.log },
     });
     let stopping: Promise<void> | undefined;

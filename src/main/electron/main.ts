@@ -3,7 +3,7 @@
  * own (window policy, IPC validation, tray model and actions, notifications, power forwarding,
  * login item, secrets) that is tested without Electron.
  */
-import { app, ipcMain, Menu, Notification, powerMonitor } from 'electron';
+import { app, ipcMain, Menu, Notification, powerMonitor, shell } from 'electron';
 import { forwardHostEvents } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
 import { pickLanguage, type Language } from '../../shared/status-text.js';
@@ -48,7 +48,12 @@ export async function startDesktopShell(deps: ShellDependencies): Promise<void> 
   const start = (): Promise<void> =>
     (starting ??= (async () => {
       try {
-        const started = await deps.startCore({ ...(deps.configPath !== undefined ? { configPath: deps.configPath } : {}), log: deps.log });
+        const started = await deps.startCore({
+          ...(deps.configPath !== undefined ? { configPath: deps.configPath } : {}),
+          log: deps.log,
+          // The web SSO's authorization and end-session pages open in the person's own browser.
+          openExternal: (url) => shell.openExternal(url),
+        });
         core = started;
         await hosts.set(started.host);
         applyLoginItem(app, started.policy.startAtLogin, process.platform, process.execPath);

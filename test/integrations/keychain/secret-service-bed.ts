@@ -91,3 +91,41 @@ export function lockLoginCollection(k: Keyring): void {
   );
   if (r.status !== 0) throw new Error(`dbus-send Lock failed: ${r.stderr}`);
 }
+
+export interface ProcessSecretService {
+  readonly bus: SessionBus;
+  readonly keyring: Keyring;
+  /** Stops the keyring and the bus and gives the process its own bus address back. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A private bus with an unlocked gnome-keyring on it, made this process's session bus (the OS
+ * keychain code reads `DBUS_SESSION_BUS_ADDRESS`), under `dir`.
+ */
+export async function startProcessSecretService(dir: string): Promise<ProcessSecretService> {
+  const saved = process.env['DBUS_SESSION_BUS_ADDRESS'];
+  const bus = await startSessionBus(join(dir, 'bus'));
+  process.env['DBUS_SESSION_BUS_ADDRESS'] = bus.address;
+  const restore = (): void => {
+    if (saved === undefined) delete process.env['DBUS_SESSION_BUS_ADDRESS'];
+    else process.env['DBUS_SESSION_BUS_ADDRESS'] = saved;
+  };
+  let keyring: Keyring;
+  try {
+    keyring = await startKeyring(bus, join(dir, 'home'), 'test-password');
+  } catch (e) {
+    await bus.stop();
+    restore();
+    throw e;
+  }
+  return {
+    bus,
+    keyring,
+    stop: async () => {
+      await keyring.stop();
+      await bus.stop();
+      restore();
+    },
+  };
+}

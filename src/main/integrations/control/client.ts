@@ -39,6 +39,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function isAgentStatus(v: unknown): v is AgentStatus {
   if (!isRecord(v) || typeof v['state'] !== 'string' || typeof v['degraded'] !== 'boolean' || !Array.isArray(v['readers'])) return false;
   if (!v['readers'].every((r: unknown) => isRecord(r) && typeof r['name'] === 'string' && typeof r['card'] === 'boolean')) return false;
+  const sso = v['sso'];
+  if (sso !== undefined && !(isRecord(sso) && typeof sso['provider'] === 'string' && typeof sso['signedIn'] === 'boolean')) return false;
   const s = v['session'];
   if (s === undefined) return true;
   return (

@@ -28,6 +28,8 @@ export interface AgentSurroundings {
   /** Why the agent is degraded; when given, `status` carries `degradedMode`. */
   degradedReasons?(): readonly DegradedReasonView[];
   readers(): readonly { readonly name: string; readonly card: boolean }[];
+  /** Web SSO state, when a provider is configured; when given, `status` carries `sso`. */
+  sso?(): NonNullable<AgentStatus['sso']>;
 }
 
 export function agentStatus(s: EngineStatus, around: AgentSurroundings): AgentStatus {
@@ -40,6 +42,7 @@ export function agentStatus(s: EngineStatus, around: AgentSurroundings): AgentSt
     degraded: around.degraded(),
     ...(around.degradedReasons ? { degradedMode: degradedModeView(around.degradedReasons()) } : {}),
     readers: around.readers().map((r) => ({ name: r.name, card: r.card })),
+    ...(around.sso ? { sso: around.sso() } : {}),
   };
 }
 

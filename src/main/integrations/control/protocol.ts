@@ -90,6 +90,8 @@ export interface AgentStatus {
   /** Why `degraded` is true (empty when it is false); absent from agents that do not tell. */
   readonly degradedMode?: DegradedModeView;
   readonly readers: readonly { readonly name: string; readonly card: boolean }[];
+  /** Web SSO, on agents configured with a provider: whether tokens are held for the person in front (never a token). */
+  readonly sso?: { readonly provider: string; readonly signedIn: boolean };
 }
 
 /** One reason of degraded mode: `pcsc_unavailable`, `idp_unreachable`, `network_down`, … since when, and a technical detail. */

@@ -27,8 +27,10 @@ export interface AutoSignInOptions {
   readonly client: { signIn(opts: SignInOptions): Promise<SignInResult> };
   /** A fresh opener per sign-in (its own cookies: a switch never rides on the previous person's browser session). */
   readonly opener: () => ClosableOpener | Promise<ClosableOpener>;
-  /** The ID token `sub` expected for a person (e.g. the RPPS number of `rpps:<n>`); absent: not checked here. */
+  /** The account expected in the ID token for a person (e.g. the RPPS number of `rpps:<n>`); absent: not checked here. */
   readonly subjectFor?: (person: string) => string | undefined;
+  /** The ID token claim `subjectFor` is compared with (default `sub`; e.g. `preferred_username` where `sub` is the provider's own id). */
+  readonly subjectClaim?: string;
   /** Per sign-in (default: the client's). */
   readonly timeoutMs?: number;
   /** Extra authorization request parameters (e.g. `prompt: consent`, which oidc-provider wants before it grants `offline_access`). */
@@ -39,6 +41,7 @@ export interface AutoSignInOptions {
 
 export interface AutoSignInResult {
   readonly person: string;
+  /** The provider's `sub` (a refresh must name the same). */
   readonly subject: string;
   readonly amr: readonly string[];
 }
@@ -101,9 +104,14 @@ export class AutoSignIn {
       await opener.close?.().catch(() => undefined);
     }
     const subject = result.claims.sub;
-    const expected = this.opts.subjectFor?.(person);
-    if (this.opts.subjectFor && subject !== expected) {
-      throw new SsoError('sso_no_token', `the provider signed in account ${subject}, not the person in front`, { reason: 'subject_mismatch' });
+    if (this.opts.subjectFor) {
+      const claim = this.opts.subjectClaim ?? 'sub';
+      const value: unknown = result.claims[claim];
+      const account = typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+      const expected = this.opts.subjectFor(person);
+      if (expected === undefined || account !== expected) {
+        throw new SsoError('sso_no_token', `the provider signed in account ${account ?? `(no ${claim})`}, not the person in front`, { reason: 'subject_mismatch' });
+      }
     }
     // expires_in from the client's own (wall clock) expiry: the vault counts it on its clock.
     await this.opts.vault.adopt(person, answerFromOidcTokens(result.tokens));

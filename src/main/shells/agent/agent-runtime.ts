@@ -54,7 +54,7 @@ export interface AgentRuntimeOptions {
    * `adopt`) and the token broker on the control channel's `token` method, allow-listed by
    * `tokenBroker.*`. Absent: no vault, `token` is answered `unknown_method`.
    */
-  readonly tokens?: { readonly store: SecretStore; readonly source: TokenSource; readonly logout?: SessionTokenVaultOptions['logout'] };
+  readonly tokens?: { readonly store: SecretStore; readonly source: TokenSource; readonly logout?: SessionTokenVaultOptions['logout']; readonly onWarning?: SessionTokenVaultOptions['onWarning'] };
   /**
    * Automatic web sign-in (needs `tokens`): after each recorded two-factor decision that opens a
    * session, the OIDC client signs in through the opener and the vault adopts the tokens.
@@ -102,6 +102,12 @@ function degradedAuditInput(change: DegradedChange): AuditInput {
     reason: change.reason.code,
     ...(detail && /^[a-z0-9]/.test(detail) ? { details: { errorCode: detail } } : {}),
   };
+}
+
+/** Whether the vault holds tokens for the person of the session in front (the web SSO is signed in for them). */
+export function tokensHeldForFront(vault: Pick<SessionTokenVault, 'view'>, status: { readonly current?: { readonly person: { readonly id: string } } | undefined }): boolean {
+  const held = vault.view();
+  return held !== undefined && held.person === status.current?.person.id;
 }
 
 /** Starts everything; on a failure part-way, what was started is stopped again before the error is thrown. */
@@ -178,7 +184,14 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       },
       degraded,
     });
-    const around: AgentSurroundings = { degraded: () => degraded.active, degradedReasons: () => degraded.list(), readers: () => agent.readers() };
+    // Filled in once the vault exists: the web SSO line of `status`.
+    const ssoState: { current?: () => NonNullable<ReturnType<NonNullable<AgentSurroundings['sso']>>> } = {};
+    const around: AgentSurroundings = {
+      degraded: () => degraded.active,
+      degradedReasons: () => degraded.list(),
+      readers: () => agent.readers(),
+      ...(opts.tokens && config.sso.issuerUrl !== undefined ? { sso: () => ssoState.current?.() ?? { provider: '', signedIn: false } } : {}),
+    };
     const socketPath = opts.socketPath ?? config.control.socketPath ?? defaultControlPath();
     // Subscribers see a decision once it is recorded (never one that was rolled back).
     const controllable: ControllableEngine = { status: () => recorded.status(), lock: () => recorded.lock(), signOut: () => recorded.signOut(), onDecision: (l) => recorded.onRecorded(l) };
@@ -192,10 +205,15 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
         source: opts.tokens.source,
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.tokens.logout ? { logout: opts.tokens.logout } : {}),
+        ...(opts.tokens.onWarning ? { onWarning: opts.tokens.onWarning } : {}),
         onDegraded: (state) => (state ? degraded.enter('idp_unreachable', 'token_refresh') : degraded.leave('idp_unreachable')),
       });
       tokens = vault;
       cleanups.push(() => vault.stop());
+      if (config.sso.issuerUrl !== undefined) {
+        const provider = new URL(config.sso.issuerUrl).host;
+        ssoState.current = () => ({ provider, signedIn: tokensHeldForFront(vault, recorded.status()) });
+      }
       broker = new TokenBroker({ vault, ...brokerSettings(config), audit: (input) => audit.append(input), ...(opts.clock ? { now: () => opts.clock?.now() ?? Date.now() } : {}) });
     }
     const tokenBroker = broker;

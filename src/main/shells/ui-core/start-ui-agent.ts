@@ -3,7 +3,7 @@
  * runtime's report wired to the core, in the order the runtime needs them (the PIN pad exists
  * before the runtime starts). Electron main and the web demo start the agent this way.
  */
-import { startAgentRuntime, type AgentRuntime, type AgentRuntimeOptions } from '../agent/agent-runtime.js';
+import { startAgentRuntime, tokensHeldForFront, type AgentRuntime, type AgentRuntimeOptions } from '../agent/agent-runtime.js';
 import type { EngineAgentRecord } from '../agent/engine-agent.js';
 import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../../means/desfire/badge-pin.js';
 import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
@@ -30,9 +30,8 @@ function ssoOf(issuerUrl: string | undefined, runtime: AgentRuntime): Pick<UiCor
       current: (): SsoView => {
         if (probe.state() !== 'down') {
           // Signed in when the session-bound vault holds tokens for the person in front.
-          const held = runtime.tokens?.view();
-          const front = runtime.engine.status().current?.person.id;
-          return { state: held !== undefined && held.person === front ? 'signed-in' : 'signed-out', provider };
+          const vault = runtime.tokens;
+          return { state: vault && tokensHeldForFront(vault, runtime.engine.status()) ? 'signed-in' : 'signed-out', provider };
         }
         const code = runtime.degraded().find((r) => r.code === 'idp_unreachable' || r.code === 'network_down')?.code ?? 'idp_unreachable';
         return { state: 'error', provider, code };

@@ -17,7 +17,7 @@ import { OidcClient, SsoError } from '../../../../src/main/integrations/sso/clie
 import { SessionTokenVault, answerFromOidcTokens, oidcTokenSource, refreshAccount, type DegradedState } from '../../../../src/main/integrations/sso/tokens/index.js';
 import { harness } from '../../../session/engine/harness.js';
 import { ALICE, HOUR, SEC, cpsPin } from '../../../session/policy/fixtures.js';
-import { lookupWithSecretTool, startKeyring, startSessionBus, type Keyring, type SessionBus } from '../../keychain/secret-service-bed.js';
+import { lookupWithSecretTool, startProcessSecretService, type Keyring, type ProcessSecretService } from '../../keychain/secret-service-bed.js';
 import { CHROMIUM_MISSING, chromiumOpener, launchChromium } from '../client/fixtures/openers.js';
 import { TEST_ACCOUNT, startTestProvider, type TestProvider } from '../client/fixtures/test-provider.js';
 
@@ -25,17 +25,15 @@ const SERVICE = `fr.tessera.test-${randomBytes(4).toString('hex')}`;
 
 describe('SessionTokenVault end to end (oidc-provider, OIDC client, gnome-keyring)', { skip: CHROMIUM_MISSING }, () => {
   let dir: string;
-  let bus: SessionBus;
+  let secrets: ProcessSecretService;
   let keyring: Keyring;
   let provider: TestProvider;
   let browser: Browser;
-  const savedBus = process.env['DBUS_SESSION_BUS_ADDRESS'];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-vault-e2e-'));
-    bus = await startSessionBus(join(dir, 'bus'));
-    process.env['DBUS_SESSION_BUS_ADDRESS'] = bus.address;
-    keyring = await startKeyring(bus, join(dir, 'home'), 'test-password');
+    secrets = await startProcessSecretService(dir);
+    keyring = secrets.keyring;
     provider = await startTestProvider();
     browser = await launchChromium();
   });
@@ -43,10 +41,7 @@ describe('SessionTokenVault end to end (oidc-provider, OIDC client, gnome-keyrin
   after(async () => {
     await browser?.close();
     await provider?.close();
-    await keyring?.stop();
-    await bus?.stop();
-    if (savedBus === undefined) delete process.env['DBUS_SESSION_BUS_ADDRESS'];
-    else process.env['DBUS_SESSION_BUS_ADDRESS'] = savedBus;
+    await secrets?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,6 +5,7 @@ export {
   checkTokenAnswer,
   isProviderUnreachable,
   jwtAudiences,
+  type RefreshContext,
   type RefreshNarrowing,
   type TokenEndpointAnswer,
   type TokenSource,

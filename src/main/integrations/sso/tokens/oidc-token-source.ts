@@ -5,7 +5,8 @@
  * smaller `scope` through to the client, which sends them to the token endpoint.
  */
 import type { OidcTokens, RefreshOptions } from '../client/oidc-client.js';
-import type { RefreshNarrowing, TokenEndpointAnswer, TokenSource } from './token-source.js';
+import { SsoError } from '../sso-error.js';
+import type { RefreshContext, RefreshNarrowing, TokenEndpointAnswer, TokenSource } from './token-source.js';
 
 /** What this adapter uses of `OidcClient`. */
 export interface RefreshingClient {
@@ -15,6 +16,12 @@ export interface RefreshingClient {
 export interface OidcTokenSourceOptions {
   /** The session person's `sub` at the provider: a refreshed ID token naming anyone else is refused. */
   readonly expectedSubject?: string;
+  /**
+   * The provider's `sub` for the person a refresh is run for (the one their sign-in named), when
+   * one source serves every session of the workstation; takes precedence over `expectedSubject`.
+   * A person it knows no subject for is refused: their refresh could not be held to anyone.
+   */
+  readonly expectedSubjectFor?: (person: string) => string | undefined;
   /** Milliseconds since the epoch (default: the wall clock), to turn `expiresAt` back into `expires_in`. */
   readonly now?: () => number;
 }
@@ -22,9 +29,14 @@ export interface OidcTokenSourceOptions {
 export function oidcTokenSource(client: RefreshingClient, opts: OidcTokenSourceOptions = {}): TokenSource {
   const now = opts.now ?? Date.now;
   return {
-    async refresh(refreshToken: string, narrowing: RefreshNarrowing = {}): Promise<TokenEndpointAnswer> {
+    async refresh(refreshToken: string, narrowing: RefreshNarrowing = {}, context?: RefreshContext): Promise<TokenEndpointAnswer> {
+      let expectedSubject = opts.expectedSubject;
+      if (opts.expectedSubjectFor) {
+        expectedSubject = context ? opts.expectedSubjectFor(context.person) : undefined;
+        if (expectedSubject === undefined) throw new SsoError('sso_no_token', 'no provider account is known for this session: sign in again', { reason: 'subject_unknown' });
+      }
       const { tokens } = await client.refresh(refreshToken, {
-        expectedSubject: opts.expectedSubject,
+        expectedSubject,
         ...(narrowing.resource !== undefined ? { resource: narrowing.resource } : {}),
         ...(narrowing.scope !== undefined ? { scope: narrowing.scope } : {}),
       });

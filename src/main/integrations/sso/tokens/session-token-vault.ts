@@ -311,7 +311,7 @@ export class SessionTokenVault {
     const narrowing: RefreshNarrowing = { ...(req.resource !== undefined ? { resource: req.resource } : {}), ...(req.scope !== undefined ? { scope: req.scope } : {}) };
     let answer: TokenEndpointAnswer;
     try {
-      answer = checkTokenAnswer(await this.opts.source.refresh(rt.toString('utf8'), narrowing));
+      answer = checkTokenAnswer(await this.opts.source.refresh(rt.toString('utf8'), narrowing, { person: held.person }));
     } catch (e) {
       if (!this.current(held)) throw this.goneError();
       if (isProviderUnreachable(e)) {

@@ -22,6 +22,11 @@ export interface RefreshNarrowing {
   readonly scope?: string;
 }
 
+/** Who a refresh is run for (the session person whose refresh token it is). */
+export interface RefreshContext {
+  readonly person: string;
+}
+
 export interface TokenSource {
   /**
    * Runs the refresh grant. Throws `SsoError('sso_provider_unreachable' | 'sso_provider_slow')`
@@ -29,7 +34,7 @@ export interface TokenSource {
    * tokens it has), `SsoError('sso_provider_error')` with `providerError` (`invalid_grant`...)
    * when the provider refused.
    */
-  refresh(refreshToken: string, narrowing?: RefreshNarrowing): Promise<TokenEndpointAnswer>;
+  refresh(refreshToken: string, narrowing?: RefreshNarrowing, context?: RefreshContext): Promise<TokenEndpointAnswer>;
 }
 
 /** Longest token accepted from a provider (characters); a JWT access token is a few kB. */

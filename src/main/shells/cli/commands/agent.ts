@@ -25,21 +25,28 @@ import { CpsError } from '../../../means/cps/cps-error.js';
 import { TrustStore } from '../../../means/cps/trust-store.js';
 import { startAgentRuntime } from '../../agent/agent-runtime.js';
 import { meansFromConfig, type ConfiguredMeans } from '../../agent/means-from-config.js';
+import { ssoFromConfig, type ConfiguredSso, type SsoEvent } from '../../agent/sso-from-config.js';
+import { printBrowserOpener, systemBrowserOpener } from '../../../integrations/sso/client/index.js';
+import { message } from '../../../i18n/messages.js';
 import { DbusMonitorOsEvents, logindSessionPath } from '../../agent/os-events.js';
 import { describeEngineRecord } from '../../agent/engine-agent-text.js';
 import type { EngineAgentRecord, EnginePinPad } from '../../agent/engine-agent.js';
-import { printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
+import { UsageError, printJson, type CliContext, groupContext, parseGroupArgs } from '../cli-output.js';
 import type { CommandGroup } from '../command-groups.js';
 import { promptPinOnTty } from '../pin-input.js';
 import { CONFIG_EXIT, configErrorText, warningText } from './config.js';
 
-const USAGE = '  tessera agent [--config <file>] [--trust <pem>]... [--demo] [--json]   (headless agent until SIGTERM; exit 11 invalid configuration)';
+const USAGE = '  tessera agent [--config <file>] [--trust <pem>]... [--browser system|print] [--demo] [--json]   (headless agent until SIGTERM; exit 11 invalid configuration)';
 
 export interface AgentCommandInput {
   readonly configPath?: string;
   /** Replaces `cps.trustAnchors` when not empty. */
   readonly trustFiles?: readonly string[];
   readonly demo?: boolean;
+  /** How the web SSO's authorization requests reach a browser: the system browser (default) or a line `Open: <url>` on stderr. */
+  readonly browser?: 'system' | 'print';
+  /** Where CPS PINs are asked (default: the terminal); for a host that embeds the agent with its own PIN pad. */
+  readonly pinPad?: EnginePinPad;
   /** Resolves when the agent should stop (default: SIGTERM or SIGINT). */
   readonly stopSignal?: Promise<void>;
 }
@@ -59,6 +66,21 @@ function terminalPinPad(ctx: CliContext): EnginePinPad {
   };
 }
 
+/** One line for what the web SSO did (never a token). */
+function ssoEventText(e: SsoEvent, ctx: CliContext): string {
+  const fr = ctx.lang === 'fr';
+  switch (e.type) {
+    case 'sso_signed_in':
+      return fr ? `Connecté au SSO : ${e.person} (${e.amr.join(' + ') || 'amr ?'})` : `Signed in to the SSO: ${e.person} (${e.amr.join(' + ') || 'amr ?'})`;
+    case 'sso_sign_in_failed':
+      return `${fr ? 'Connexion au SSO impossible' : 'SSO sign-in failed'} (${e.person}) : ${message(e.code, ctx.lang, e.reason !== undefined ? { reason: e.reason } : {})}`;
+    case 'sso_logout_opened':
+      return fr ? `Déconnexion du SSO ouverte dans le navigateur (${e.person}, ${e.reason})` : `SSO logout opened in the browser (${e.person}, ${e.reason})`;
+    case 'sso_warning':
+      return `${fr ? 'SSO, avertissement' : 'SSO warning'} (${e.code}) : ${e.message}`;
+  }
+}
+
 function signalled(): Promise<void> {
   return new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -74,12 +96,17 @@ function terminalBadgePinPad(ctx: CliContext): ((reader: string) => Promise<Buff
 export async function agentCommand(ctx: CliContext, trustFiles: readonly string[], input: AgentCommandInput = {}): Promise<number> {
   let config: AgentConfig;
   let means: ConfiguredMeans;
+  let sso: ConfiguredSso;
+  // Reported as they come (set once the output functions exist below).
+  const ssoEvents: { say?: (e: SsoEvent) => void } = {};
   try {
     const eff = loadAgentConfig(input.configPath !== undefined ? { configPath: input.configPath } : {});
     for (const w of eff.warnings) ctx.stderr.write(`tessera: ${warningText(w, ctx.lang)}\n`);
     config = eff.config;
     const badgePinPad = terminalBadgePinPad(ctx);
     means = meansFromConfig(config, badgePinPad ? { badgePinPad } : {});
+    const opener = input.browser === 'print' ? printBrowserOpener(ctx.stderr) : systemBrowserOpener();
+    sso = ssoFromConfig(config, { opener: () => opener, onEvent: (e) => ssoEvents.say?.(e) });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     ctx.stderr.write(`tessera: ${configErrorText(e, ctx.lang)}\n`);
@@ -93,11 +120,12 @@ export async function agentCommand(ctx: CliContext, trustFiles: readonly string[
     else ctx.stdout.write(`${text}\n`);
   };
   const report = (r: EngineAgentRecord): void => say(r, describeEngineRecord(r, ctx.lang));
+  ssoEvents.say = (e) => say(e, ssoEventText(e, ctx));
 
   const cleanups: Array<() => Promise<void> | void> = [() => means.close()];
   try {
     let trust: TrustStore;
-    let pinPad: EnginePinPad = terminalPinPad(ctx);
+    let pinPad: EnginePinPad = input.pinPad ?? terminalPinPad(ctx);
     let insertDemoCard: (() => Promise<void>) | undefined;
     if (input.demo) {
       // Test code, loaded only here: production paths never import it.
@@ -137,9 +165,10 @@ export async function agentCommand(ctx: CliContext, trustFiles: readonly string[
       ...(means.badge ? { badge: means.badge } : {}),
       ...(means.fido ? { fido: means.fido } : {}),
       ...(osEvents ? { osEvents } : {}),
+      ...sso.runtime,
     });
     cleanups.push(() => runtime.stop());
-    say({ type: 'started', socket: runtime.socketPath, audit: config.audit.dir, badges: means.badge !== undefined, fidoFallback: means.fido !== undefined }, ctx.lang === 'fr'
+    say({ type: 'started', socket: runtime.socketPath, audit: config.audit.dir, badges: means.badge !== undefined, fidoFallback: means.fido !== undefined, ssoAutoSignIn: runtime.autoSignIn !== undefined, assertionEndpoint: runtime.assertion?.server.url ?? null }, ctx.lang === 'fr'
       ? `Agent démarré ; canal de contrôle : ${runtime.socketPath} (tessera status --socket ${runtime.socketPath})`
       : `Agent started; control channel: ${runtime.socketPath} (tessera status --socket ${runtime.socketPath})`);
     if (insertDemoCard) await insertDemoCard();
@@ -170,6 +199,7 @@ export const agentCommandGroup: CommandGroup = {
         config: { type: 'string' },
         trust: { type: 'string', multiple: true },
         demo: { type: 'boolean' },
+        browser: { type: 'string' },
         json: { type: 'boolean' },
         lang: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -182,7 +212,10 @@ export const agentCommandGroup: CommandGroup = {
       return 0;
     }
     const configPath = values.config ?? process.env['TESSERA_CONFIG'];
+    const browser = values.browser ?? 'system';
+    if (browser !== 'system' && browser !== 'print') throw new UsageError(`--browser ${browser}: system | print`);
     return agentCommand(ctx, values.trust ?? [], {
+      browser,
       ...(configPath !== undefined && configPath !== '' ? { configPath } : {}),
       demo: values.demo === true,
     });

@@ -41,6 +41,7 @@ export function formatStatus(s: AgentStatus, ctx: CliContext): string {
   lines.push(message('status_degraded', ctx.lang, { reason: s.degraded ? 'yes' : 'no' }));
   // Agents that report why (degradedMode) get one line per reason, in the person's language.
   for (const r of s.degradedMode?.reasons ?? []) lines.push(`  - ${degradedReasonText(r.code, ctx.lang)}`);
+  if (s.sso) lines.push(message('status_sso', ctx.lang, { file: s.sso.provider, reason: s.sso.signedIn ? 'signed_in' : 'signed_out' }));
   for (const r of s.readers) lines.push(message('status_reader', ctx.lang, { reader: r.name, reason: r.card ? 'card' : 'empty' }));
   return `${lines.join('\n')}\n`;
 }
