@@ -19,19 +19,25 @@ interface Scripted {
   readonly closed: number;
   readonly adopted: { person: string; answer: TokenEndpointAnswer }[];
   readonly results: AutoSignInResult[];
+  /** `settled` (vault) and `open` (opener) calls in the order they came. */
+  readonly order: string[];
   readonly errors: unknown[];
   readonly auto: AutoSignIn;
 }
 
 /** The engine's decisions, the sign-in answering `sub` (a function of the call number). */
-function scripted(h: Harness, sub: (n: number) => string, subjectFor = rppsSubject): Scripted {
-  const s = { signIns: 0, opened: 0, closed: 0, adopted: [] as Scripted['adopted'], results: [] as AutoSignInResult[], errors: [] as unknown[] };
+function scripted(h: Harness, sub: (n: number) => string, subjectFor = rppsSubject, subjectClaim?: string): Scripted {
+  const s = { signIns: 0, opened: 0, closed: 0, adopted: [] as Scripted['adopted'], results: [] as AutoSignInResult[], errors: [] as unknown[], order: [] as string[] };
   const auto = new AutoSignIn({
     engine: { onRecorded: (l) => h.engine.onDecision(l), status: () => h.engine.status() },
     vault: {
       adopt: (person, answer) => {
         s.adopted.push({ person, answer });
         return Promise.resolve();
+      },
+      settled: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        s.order.push('settled');
       },
     },
     client: {
@@ -40,16 +46,17 @@ function scripted(h: Harness, sub: (n: number) => string, subjectFor = rppsSubje
         await opts.opener.open('http://127.0.0.1:1/authorize');
         return {
           tokens: { accessToken: `at-${n}`, tokenType: 'Bearer', idToken: `id-${n}`, refreshToken: `rt-${n}`, expiresAt: Date.now() + 600_000, scope: 'openid' },
-          claims: { iss: 'http://127.0.0.1:1', sub: sub(n), aud: 'tessera-agent', iat: 0, exp: 0, amr: ['sc', 'pin', 'mfa'] },
+          claims: { iss: 'http://127.0.0.1:1', sub: `provider-id-${n}`, preferred_username: sub(n), aud: 'tessera-agent', iat: 0, exp: 0, amr: ['sc', 'pin', 'mfa'], ...(subjectClaim === undefined ? { sub: sub(n) } : {}) },
           redirectUri: 'http://127.0.0.1:2/callback',
         };
       },
     },
     opener: () => {
       s.opened += 1;
-      return { open: () => Promise.resolve(), close: () => Promise.resolve(void (s.closed += 1)) };
+      return { open: () => Promise.resolve(void s.order.push('open')), close: () => Promise.resolve(void (s.closed += 1)) };
     },
     subjectFor,
+    ...(subjectClaim !== undefined ? { subjectClaim } : {}),
     onSignedIn: (r) => s.results.push(r),
     onError: (e) => s.errors.push(e),
   });
@@ -72,6 +79,31 @@ describe('AutoSignIn', () => {
     assert.deepEqual(s.results, [{ person: ALICE.id, subject: '10001234567', amr: ['sc', 'pin', 'mfa'] }]);
     assert.deepEqual(s.errors, []);
     await s.auto.stop();
+  });
+
+  it('the vault settles (a previous person\'s logout handed over) before the browser opens', async () => {
+    const h = harness();
+    const s = scripted(h, () => ALICE.rpps ?? '');
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    await s.auto.idle();
+    assert.deepEqual(s.order, ['settled', 'open']);
+    await s.auto.stop();
+  });
+
+  it('subjectClaim: the RPPS number is read from that claim (sub is the provider\'s own id, kept for refreshes)', async () => {
+    const h = harness();
+    const s = scripted(h, () => ALICE.rpps ?? '', rppsSubject, 'preferred_username');
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    await s.auto.idle();
+    assert.equal(s.adopted.length, 1);
+    assert.deepEqual(s.results, [{ person: ALICE.id, subject: 'provider-id-1', amr: ['sc', 'pin', 'mfa'] }]);
+    const other = scripted(h, () => BOB.rpps ?? '', rppsSubject, 'preferred_username');
+    h.engine.authenticate(cpsPin(ALICE, h.now()));
+    await other.auto.idle();
+    assert.equal(other.adopted.length, 0);
+    assert.ok(other.errors[0] instanceof SsoError && other.errors[0].reason === 'subject_mismatch');
+    await s.auto.stop();
+    await other.auto.stop();
   });
 
   it('a badge tap (one factor) starts no sign-in; a lock neither', async () => {

@@ -23,7 +23,11 @@ export interface ClosableOpener extends BrowserOpener {
 export interface AutoSignInOptions {
   /** The recorded engine: decisions are heard once they are on the audit chain. */
   readonly engine: { onRecorded(listener: (d: Decision) => void): () => void; status(): EngineStatus };
-  readonly vault: { adopt(person: string, answer: TokenEndpointAnswer): Promise<void> };
+  /**
+   * `settled`, when the vault has it, is awaited before the browser is opened: the previous
+   * person's provider logout (a fast user switch) is handed to the browser before the new sign-in.
+   */
+  readonly vault: { adopt(person: string, answer: TokenEndpointAnswer): Promise<void>; settled?(): Promise<void> };
   readonly client: { signIn(opts: SignInOptions): Promise<SignInResult> };
   /** A fresh opener per sign-in (its own cookies: a switch never rides on the previous person's browser session). */
   readonly opener: () => ClosableOpener | Promise<ClosableOpener>;
@@ -96,6 +100,7 @@ export class AutoSignIn {
     // Someone else came in front meanwhile: their own decision queued their sign-in.
     const c = this.opts.engine.status().current;
     if (this.stopped || !c || c.person.id !== person || c.state !== 'active') return;
+    await this.opts.vault.settled?.();
     const opener = await this.opts.opener();
     let result: SignInResult;
     try {
