@@ -175,9 +175,11 @@ function argValue(name: string): string | undefined {
 }
 
 // The agent core is loaded only once Electron runs this file (not when tests import modules).
+// `--demo` (npm start): the simulated world of `npm run demo` instead of this machine's readers and policy.
 const configPath = argValue('--config');
+const demo = process.argv.includes('--demo');
 startDesktopShell({
-  startCore: async (options) => (await import('./core.js')).startCore(options),
+  startCore: async (options) => (demo ? (await import('./demo-core.js')).startDemoCore(options) : (await import('./core.js')).startCore(options)),
   ...(configPath !== undefined ? { configPath } : {}),
   log,
 }).catch((cause: unknown) => {
