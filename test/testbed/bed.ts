@@ -59,12 +59,14 @@ export async function openTestBed(opts: TestBedOptions = {}): Promise<TestBed> {
     const w = watcherStarting ? await watcherStarting : watcher;
     if (!w) throw new Error('test bed watcher not started');
     const name = pcscd.readerNames[index];
-    const deadline = Date.now() + 5000;
+    // A bound against a hang, not a timing check: on a loaded 2-core machine, pcscd can take
+    // seconds to see a removal after a SIGKILLed client held the card (seen in the kill -9 test).
+    const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (w.list().some((r) => r.name === name && r.cardPresent === present)) return;
       await new Promise((r) => setTimeout(r, 10));
     }
-    throw new Error(`reader ${name} still ${present ? 'empty' : 'holds a card'} after 5 s`);
+    throw new Error(`reader ${name} still ${present ? 'empty' : 'holds a card'} after 15 s`);
   };
   const bed: TestBed = {
     pcscd,
