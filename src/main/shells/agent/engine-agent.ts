@@ -353,8 +353,9 @@ export class EngineAgent {
    * Enrols the blank badge lying on `reader` for `person`, authorised by the current session's
    * two-factor authentication (the person themself, or an operator listed in `badge.operators`);
    * audited before the register binds the badge. `pin` (the badge PIN the person chose) is wiped.
+   * `onRegistering` is called once the badge is written and read back, before the audit record.
    */
-  async enrolBadge(req: { readonly reader: string; readonly person: { readonly id: string; readonly name: string }; readonly pin: Buffer; readonly maxTries?: number }): Promise<EnrolmentRecord> {
+  async enrolBadge(req: { readonly reader: string; readonly person: { readonly id: string; readonly name: string }; readonly pin: Buffer; readonly maxTries?: number; readonly onRegistering?: () => void }): Promise<EnrolmentRecord> {
     try {
       const proof = this.operatorProof();
       const b = this.badgeOptions();
@@ -363,6 +364,7 @@ export class EngineAgent {
           keys: b.keys, register: b.register, proof, person: req.person, pin: req.pin, reader: req.reader,
           ...(b.aid ? { aid: b.aid } : {}), ...(b.authMode ? { authMode: b.authMode } : {}), ...(b.now ? { now: b.now } : {}),
           ...(b.operators ? { operators: b.operators } : {}), ...(b.audit ? { audit: b.audit } : {}), ...(req.maxTries !== undefined ? { maxTries: req.maxTries } : {}),
+          ...(req.onRegistering ? { onRegistering: req.onRegistering } : {}),
         }),
       );
     } finally {

@@ -20,7 +20,8 @@ export interface BadgeEnrolmentOptions {
   readonly pins: PinBroker;
   readonly monitor: { on(listener: (e: ReaderEvent) => void): () => void };
   readonly status: () => EngineStatus;
-  readonly enrolBadge: (req: { reader: string; person: { id: string; name: string }; pin: Buffer }) => Promise<EnrolmentRecord>;
+  /** `onRegistering`: the badge is written and read back, the enrolment is being recorded. */
+  readonly enrolBadge: (req: { reader: string; person: { id: string; name: string }; pin: Buffer; onRegistering: () => void }) => Promise<EnrolmentRecord>;
   /** How long to wait for the badge (default 60 s). */
   readonly presentTimeoutMs?: number;
 }
@@ -104,7 +105,7 @@ export class BadgeEnrolment {
       }
       say('writing');
       try {
-        await this.opts.enrolBadge({ reader, person, pin });
+        await this.opts.enrolBadge({ reader, person, pin, onRegistering: () => say('registering') });
       } catch (e) {
         return fail(enrolFailureOf(e));
       }
