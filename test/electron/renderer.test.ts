@@ -343,16 +343,20 @@ test('no enrolment from a one-factor (badge tap) session; the tray can open the 
   await o.context.close();
 });
 
-test('settings: the language changes the screens at once; a policy that forbids it disables everything', { skip }, async () => {
+test('settings: the language changes the screens and the window title at once; a policy that forbids it disables everything', { skip }, async () => {
   const o = await open('fr-FR', bridge(fresh(active)));
   const { page } = o;
+  await page.waitForFunction("document.title === 'Tessera — État de la session'");
   await page.getByRole('button', { name: 'Paramètres' }).click();
+  await page.waitForFunction("document.title === 'Tessera — Paramètres'");
   await page.getByLabel('Langue').selectOption('en');
   await page.getByLabel('Notifications (fin de fenêtre proche, mode dégradé)').uncheck();
   await o.shot('settings-fr');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  // The window title (Electron's window follows the page's) changes language with the screens.
+  await page.waitForFunction("document.title === 'Tessera — Settings'");
   assert.deepEqual(await o.calls(), [{ method: 'setSettings', args: [{ language: 'en', notifications: false }] }]);
   await o.context.close();
 
