@@ -88,6 +88,7 @@ function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllo
       onPrompt: on('prompt'),
       submitPin: call('submitPin', null),
       cancelPin: call('cancelPin', null),
+      cancelTouch: call('cancelTouch', null),
       lock: call('lock', null),
       signOut: call('signOut', null),
       useSecurityKey: call('useSecurityKey', null),
@@ -287,6 +288,11 @@ test('"touch your key" and "present your badge" prompts, then back to the status
   const o = await open('fr-FR', bridge(signedOut, { kind: 'touch_key' }));
   const { page } = o;
   await page.getByRole('heading', { name: 'Touchez votre clé de sécurité' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Annuler' }).count(), 0, 'no request id: nothing to cancel');
+  // With its request id, the touch prompt can be cancelled (the key operation is aborted by the core).
+  await o.push('prompt', { kind: 'touch_key', requestId: 'touch-1' });
+  await page.getByRole('button', { name: 'Annuler' }).click();
+  assert.deepEqual(await o.calls(), [{ method: 'cancelTouch', args: ['touch-1'] }]);
   await o.shot('touch-key-fr');
   await o.push('prompt', { kind: 'present_badge' });
   await page.getByRole('heading', { name: 'Présentez votre badge' }).waitFor();
@@ -322,8 +328,23 @@ test('enrolment wizard: badge, progress pushed step by step, outcome; failure an
 
   await page.getByRole('navigation').getByRole('button', { name: 'Enrôlement' }).click();
   await page.getByRole('button', { name: 'Enrôler une clé de sécurité' }).click();
+  await page.locator('[aria-current="step"]', { hasText: 'Branchez la clé ou posez-la sur le lecteur' }).waitFor();
   await o.push('enrol', { enrolmentId: 'enr-1', kind: 'fido2', step: 'failed', failure: 'timeout' });
-  await page.getByRole('alert').getByText('L’enrôlement a échoué. Rien n’a été présenté à temps.').waitFor();
+  await page.getByRole('alert').getByText('L’enrôlement a échoué. Rien n’a été présenté ou touché à temps.').waitFor();
+  // Each outcome of a key enrolment has its own sentence.
+  for (const [failure, text] of [
+    ['wrong_pin', 'Code PIN de la clé incorrect.'],
+    ['pin_blocked', 'Le code PIN de la clé est bloqué.'],
+    ['no_uv', 'elle n’a ni code PIN ni empreinte enregistrée.'],
+    ['already_enrolled', 'Ce moyen est déjà enrôlé.'],
+    ['needs_two_factor', 'Il faut une session ouverte avec deux facteurs.'],
+    ['cancelled', 'Enrôlement annulé.'],
+  ] as const) {
+    await page.getByRole('button', { name: 'Recommencer' }).click();
+    await page.getByRole('button', { name: 'Enrôler une clé de sécurité' }).click();
+    await o.push('enrol', { enrolmentId: 'enr-1', kind: 'fido2', step: 'failed', failure });
+    await page.getByRole('alert').getByText(text, { exact: false }).waitFor();
+  }
   await page.getByRole('button', { name: 'Recommencer' }).click();
   await o.answerNext('enrol', { ok: false, error: { code: 'needs-two-factor', message: 'x' } });
   await page.getByRole('button', { name: 'Enrôler un badge' }).click();

@@ -1,7 +1,8 @@
 /**
  * The UI core's own rules on a scripted runtime: pushes only on change, the agent error state
  * after an engine failure until a retry, actions refused when they cannot apply (nobody to
- * lock, no fallback configured, enrolment not allowed), settings within what policy allows.
+ * lock, no fallback configured, enrolment not allowed), a cancelled touch is no news, settings
+ * within what policy allows.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +49,22 @@ describe('UI core', () => {
     const s = core.getStatus();
     assert.ok(s.ok);
     assert.deepEqual(s.value.allowed, { settings: false, quit: true, securityKey: false, enrol: [] });
+    core.stop();
+  });
+
+  it('a security-key login the person cancelled at the touch is no news (no notice); a refused one is told', () => {
+    const pins = new PinBroker();
+    const core = new UiCore({ runtime: scriptedRuntime(), pins, monitor: { on: () => () => undefined }, refreshMs: 60_000 });
+    let aborted = 0;
+    pins.showTouch(() => aborted++);
+    const touch = core.getPrompt();
+    assert.ok(touch.ok && touch.value.kind === 'touch_key' && touch.value.requestId !== undefined);
+    assert.deepEqual(core.cancelTouch(touch.value.requestId), { ok: true, value: null });
+    assert.equal(aborted, 1);
+    core.record({ type: 'login', status: 'failed', reader: 'fido2', code: 'cancelled' });
+    assert.deepEqual(core.getPrompt(), { ok: true, value: { kind: 'none' } });
+    core.record({ type: 'login', status: 'failed', reader: 'fido2', code: 'user_presence_timeout' });
+    assert.deepEqual(core.getPrompt(), { ok: true, value: { kind: 'notice', code: 'key_timeout' } });
     core.stop();
   });
 

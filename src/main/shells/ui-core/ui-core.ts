@@ -5,7 +5,8 @@
  * - Status: the engine's status, the degraded reasons and the readers projected into a
  *   `StatusView`, pushed whenever it changes (decision recorded, reader or daemon event, PIN
  *   prompt, degraded reason; a one-second check catches the rest) and only when it changed.
- * - Prompt: the PIN pad (`PinBroker`, the runtime's `pinPad`), notices after a failed login.
+ * - Prompt: the PIN pad (`PinBroker`, the runtime's `pinPad`), "touch your key" (cancelled with
+ *   `cancelTouch`, which aborts the key's operation), notices after a failed login.
  * - Actions: lock and sign out go to the recorded engine (refused with `no-session` when there
  *   is nobody to lock or sign out); retry asks the identity provider probe now; the security-key
  *   fallback and enrolment run what the host was given, and are `not-allowed` otherwise (the
@@ -89,6 +90,7 @@ const noticeOfCode: Readonly<Record<string, NoticeCode>> = {
   uv_unavailable: 'security_key_unavailable',
   pin_auth_blocked: 'pin_blocked',
   uv_blocked: 'pin_blocked',
+  // `cancelled` (the person cancelled "touch your key") is no news: no notice.
 };
 
 export class UiCore implements TesseraHost {
@@ -211,6 +213,10 @@ export class UiCore implements TesseraHost {
 
   cancelPin(requestId: string): Result<null> {
     return this.opts.pins.cancel(requestId);
+  }
+
+  cancelTouch(requestId: string): Result<null> {
+    return this.opts.pins.cancelTouch(requestId);
   }
 
   async lock(): Promise<Result<null>> {
