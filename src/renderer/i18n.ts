@@ -80,6 +80,8 @@ export interface WindowWords {
     notifications: string;
     managed: string;
     notAllowed: string;
+    /** The saved settings could not be read at start (`settings_file_invalid`). */
+    fileInvalid: string;
     saved: string;
     save: string;
   };
@@ -195,6 +197,7 @@ export const windowWords: Record<Language, WindowWords> = {
       notifications: 'Notifications (fin de fenêtre proche, mode dégradé)',
       managed: 'Fixé par l’établissement',
       notAllowed: 'La politique de l’établissement ne permet pas de modifier les paramètres.',
+      fileInvalid: 'Vos paramètres enregistrés n’ont pas pu être lus\u00a0: les valeurs par défaut s’appliquent. Enregistrer les remplace (l’ancien fichier est conservé à côté).',
       saved: 'Paramètres enregistrés.',
       save: 'Enregistrer',
     },
@@ -308,6 +311,7 @@ export const windowWords: Record<Language, WindowWords> = {
       notifications: 'Notifications (window about to end, degraded mode)',
       managed: 'Set by your establishment',
       notAllowed: 'Your establishment’s policy does not allow changing settings.',
+      fileInvalid: 'Your saved settings could not be read: the defaults apply. Saving replaces them (the old file is kept beside the new one).',
       saved: 'Settings saved.',
       save: 'Save',
     },

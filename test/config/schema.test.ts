@@ -45,7 +45,7 @@ describe('configuration schema: defaults and valid settings', () => {
       fido2: { rpId: 'tessera.local' },
       audit: { dir: '/var/lib/tessera/audit', rotation: { maxFileBytes: 16_777_216, daily: true }, forwarding: { queueMaxBytes: 67_108_864 } },
       sso: { scopes: ['openid'], acrValues: [] },
-      ui: { language: 'fr', allowUserSettings: true, allowQuit: true, startAtLogin: true },
+      ui: { language: 'fr', notifications: true, allowUserSettings: true, allowQuit: true, startAtLogin: true },
       control: {},
       tokenBroker: { applications: [], audiences: [] },
     });
@@ -59,7 +59,7 @@ describe('configuration schema: defaults and valid settings', () => {
       fido2: { enrolmentStorePath: '/var/lib/tessera/fido.json', rpId: 'sso.chu-exemple.fr' },
       audit: { dir: '/var/log/tessera', rotation: { maxFileBytes: 65_536, daily: false }, forwarding: { httpUrl: 'https://collecteur.chu-exemple.fr/audit', syslog: 'syslog.chu-exemple.fr:6514', queueMaxBytes: 65_536 } },
       sso: { issuerUrl: 'https://sso.chu-exemple.fr/realms/soignants', clientId: 'tessera-agent', loopbackPort: 8700, scopes: ['openid', 'profile'], acrValues: ['eidas2'] },
-      ui: { language: 'en', allowUserSettings: false, allowQuit: false, startAtLogin: false },
+      ui: { language: 'en', notifications: false, allowUserSettings: false, allowQuit: false, startAtLogin: false },
       control: { socketPath: '/run/tessera/agent.sock' },
       tokenBroker: {
         applications: [{ path: '/opt/dpi/bin/dpi-client', sha256: 'ab'.repeat(32), audiences: ['https://dpi.chu-exemple.fr/api'] }],

@@ -134,6 +134,8 @@ test('settings views and enrolment progress are validated', () => {
   assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: true, notifications: false } }), true);
   assert.equal(isSettingsView({ values: { language: 'fr' }, allowed: { language: true, notifications: false } }), false);
   assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: 'yes', notifications: false } }), false);
+  assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: true, notifications: true }, notice: 'settings_file_invalid' }), true);
+  assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: true, notifications: true }, notice: 'corrupt' }), false);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'badge', step: 'present' }), true);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'fido2', step: 'failed', failure: 'timeout' }), true);
   for (const failure of ['wrong_pin', 'pin_blocked', 'no_uv', 'already_enrolled', 'needs_two_factor', 'cancelled']) {

@@ -66,12 +66,12 @@ interface Opened {
 }
 
 /** The stand-in bridge: the page's `window.tessera`, with state the test drives. */
-function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllowed = true): string {
+function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllowed = true, settingsNotice?: string): string {
   return `(() => {
     const state = {
       status: ${JSON.stringify(status)},
       prompt: ${JSON.stringify(prompt)},
-      settings: { values: { language: 'system', notifications: true }, allowed: { language: ${settingsAllowed}, notifications: ${settingsAllowed} } },
+      settings: { values: { language: 'system', notifications: true }, allowed: { language: ${settingsAllowed}, notifications: ${settingsAllowed} }${settingsNotice ? `, notice: '${settingsNotice}'` : ''} },
       calls: [], next: {}, listeners: { status: new Set(), prompt: new Set(), enrol: new Set() },
     };
     const answer = (method, value) => {
@@ -99,7 +99,7 @@ function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllo
       getSettings: () => Promise.resolve({ ok: true, value: state.settings }),
       setSettings: (changes) => {
         state.calls.push({ method: 'setSettings', args: [changes] });
-        state.settings = { ...state.settings, values: { ...state.settings.values, ...changes } };
+        state.settings = { values: { ...state.settings.values, ...changes }, allowed: state.settings.allowed };
         return Promise.resolve({ ok: true, value: state.settings });
       },
     };
@@ -385,6 +385,15 @@ test('settings: the language changes the screens and the window title at once; a
   await locked.page.getByText('Fixé par l’établissement').first().waitFor();
   assert.equal(await locked.page.getByLabel('Langue').isDisabled(), true);
   await locked.context.close();
+
+  // Saved settings that could not be read: said, until a save replaces them.
+  const broken = await open('fr-FR', bridge(fresh({ ...active, allowed: { ...active.allowed, settings: true } }), { kind: 'none' }, true, 'settings_file_invalid'), '#settings');
+  await broken.page.getByRole('alert').getByText('Vos paramètres enregistrés n’ont pas pu être lus', { exact: false }).waitFor();
+  await broken.page.getByLabel('Langue').selectOption('en');
+  await broken.page.getByRole('button', { name: 'Enregistrer' }).click();
+  await broken.page.getByRole('heading', { name: 'Settings' }).waitFor();
+  assert.equal(await broken.page.getByText('could not be read', { exact: false }).count(), 0);
+  await broken.context.close();
 
   const none = await open('fr-FR', bridge(fresh({ ...active, allowed: { ...active.allowed, settings: false } })), '#settings');
   await none.page.getByRole('heading', { name: 'État de la session' }).waitFor();

@@ -44,6 +44,7 @@ export const ALLOWED: Readonly<Record<SettingPath, string>> = {
   'sso.scopes': 'array of scope names including "openid"',
   'sso.acrValues': 'array of ACR values',
   'ui.language': 'fr | en',
+  'ui.notifications': 'true | false',
   'ui.allowUserSettings': 'true | false',
   'ui.allowQuit': 'true | false',
   'ui.startAtLogin': 'true | false',

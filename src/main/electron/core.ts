@@ -3,10 +3,11 @@
  * configured means, the agent runtime behind the UI core (`startUiAgent`), and the OS power
  * events routed to its session engine. No Electron here: the shell calls it from `main.ts`.
  */
-import { loadAgentConfig } from '../config/layered.js';
+import { defaultUserSettingsPath, loadAgentConfig } from '../config/layered.js';
 import type { AgentConfig } from '../config/schema.js';
 import { TrustStore } from '../means/cps/trust-store.js';
 import { meansFromConfig } from '../shells/agent/means-from-config.js';
+import { fileSettingsStore } from '../shells/ui-core/settings-store.js';
 import { startUiAgent } from '../shells/ui-core/start-ui-agent.js';
 import type { TesseraHost } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
@@ -43,8 +44,12 @@ export interface CoreOptions {
 }
 
 export async function startCore(options: CoreOptions): Promise<CoreHandle> {
-  const effective = loadAgentConfig(options.configPath !== undefined ? { configPath: options.configPath } : {});
+  // A broken user settings file does not stop the app: the defaults apply, the file is kept as it is.
+  const effective = loadAgentConfig({ ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), brokenUserSettings: 'warn' });
   for (const w of effective.warnings) options.log(`configuration: ${JSON.stringify(w)}`);
+  const problem = effective.userSettingsProblem;
+  if (problem) options.log(`configuration: warning: the user settings file could not be read (${problem.message}); the defaults apply until the settings are saved again (the file is then kept beside the new one)`);
+  const settingsStore = fileSettingsStore({ effective, path: effective.userSource?.name ?? defaultUserSettingsPath(), ...(problem ? { problem } : {}), log: options.log });
   const config = effective.config;
   const policy = shellPolicyOf(config);
   const means = meansFromConfig(config);
@@ -55,7 +60,7 @@ export async function startCore(options: CoreOptions): Promise<CoreHandle> {
       trust,
       ...(means.badge ? { badge: means.badge } : {}),
       ...(means.fido ? { fido: means.fido } : {}),
-      ui: { policy: { settings: policy.allowUserSettings, quit: policy.allowQuit }, log: options.log },
+      ui: { policy: { settings: policy.allowUserSettings, quit: policy.allowQuit }, settingsStore, log: options.log },
     });
     let stopping: Promise<void> | undefined;
     return {

@@ -310,6 +310,7 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
   'sso.scopes': { fr: 'liste de scopes comprenant « openid »', en: 'array of scope names including "openid"' },
   'sso.acrValues': { fr: 'liste de valeurs ACR', en: 'array of ACR values' },
   'ui.language': { fr: 'fr | en', en: 'fr | en' },
+  'ui.notifications': { fr: 'true | false', en: 'true | false' },
   'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },
   'ui.allowQuit': { fr: 'true | false', en: 'true | false' },
   'ui.startAtLogin': { fr: 'true | false', en: 'true | false' },

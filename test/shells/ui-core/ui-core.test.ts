@@ -68,12 +68,12 @@ describe('UI core', () => {
     core.stop();
   });
 
-  it('settings: changed when the policy allows, refused (and unchanged) when it does not', () => {
+  it('settings: changed when the policy allows, refused (and unchanged) when it does not', async () => {
     const { core } = setup({ settingsAllowed: { language: false } });
-    const changed = core.setSettings({ notifications: false });
+    const changed = await core.setSettings({ notifications: false });
     assert.ok(changed.ok);
     assert.equal(changed.value.values.notifications, false);
-    const refused = core.setSettings({ language: 'en', notifications: true });
+    const refused = await core.setSettings({ language: 'en', notifications: true });
     assert.equal(!refused.ok && refused.error.code, 'not-allowed');
     const now = core.getSettings();
     assert.ok(now.ok);

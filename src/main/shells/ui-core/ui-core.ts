@@ -23,6 +23,7 @@ import type { Decision } from '../../session/policy/decision.js';
 import type { ReaderEvent } from '../../transports/pcsc/reader-monitor.js';
 import type { EngineAgentRecord } from '../agent/engine-agent.js';
 import type { PinBroker } from './pin-broker.js';
+import { SettingsRefused, type SettingsStore } from './settings-store.js';
 import { statusViewOf } from './status-projection.js';
 
 /** What the UI core needs of the agent runtime (`AgentRuntime` has it). */
@@ -61,8 +62,10 @@ export interface UiCoreOptions extends UiCoreExtras {
   readonly monitor: { on(listener: (e: ReaderEvent) => void): () => void };
   /** What the policy lets the user do (default: quit only, plus what `extras` provide). */
   readonly policy?: { readonly settings?: boolean; readonly quit?: boolean; readonly enrol?: AllowedActions['enrol'] };
-  /** Which settings the policy lets the user change (default: all). */
+  /** Which settings the policy lets the user change (default: all); ignored with `settingsStore`. */
   readonly settingsAllowed?: Partial<Record<SettingName, boolean>>;
+  /** Where the settings are kept (the user's settings file); absent: in memory only. */
+  readonly settingsStore?: SettingsStore;
   /** True while failed logins are expected and not news for the person (a blank badge being enrolled). */
   readonly quiet?: () => boolean;
   /** Status re-check period (default 1000 ms). */
@@ -277,17 +280,30 @@ export class UiCore implements TesseraHost {
     return ok(this.settingsView());
   }
 
-  setSettings(changes: Partial<UserSettings>): Result<SettingsView> {
-    const allowed = this.settingsView().allowed;
+  async setSettings(changes: Partial<UserSettings>): Promise<Result<SettingsView>> {
+    const view = this.settingsView();
     const names = Object.keys(changes) as SettingName[];
-    if (names.some((n) => !allowed[n])) return err({ code: IpcErrorCode.notAllowed, message: 'the policy does not let the user change this setting' });
-    this.settings = { ...this.settings, ...changes };
+    const notAllowed = err({ code: IpcErrorCode.notAllowed, message: 'the policy does not let the user change this setting' });
+    if (names.some((n) => !view.allowed[n])) return notAllowed;
+    const next = { ...view.values, ...changes };
+    const store = this.opts.settingsStore;
+    if (store) {
+      try {
+        await store.save(next);
+      } catch (e) {
+        if (e instanceof SettingsRefused) return notAllowed;
+        this.opts.log?.('ui core: the settings could not be saved', e);
+        return err({ code: IpcErrorCode.internal, message: 'the settings could not be saved' });
+      }
+    }
+    this.settings = next;
     return ok(this.settingsView());
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
   private settingsView(): SettingsView {
+    if (this.opts.settingsStore) return this.opts.settingsStore.view();
     const given = this.opts.settingsAllowed ?? {};
     const allowed = Object.fromEntries(settingNames.map((n) => [n, given[n] ?? true])) as Record<SettingName, boolean>;
     return { values: { ...this.settings }, allowed };
