@@ -3,15 +3,14 @@
  * configured means, the agent runtime behind the UI core (`startUiAgent`), and the OS power
  * events routed to its session engine. No Electron here: the shell calls it from `main.ts`.
  */
-import { defaultUserSettingsPath, loadAgentConfig } from '../config/layered.js';
 import type { AgentConfig } from '../config/schema.js';
 import { TrustStore } from '../means/cps/trust-store.js';
 import { meansFromConfig } from '../shells/agent/means-from-config.js';
-import { fileSettingsStore } from '../shells/ui-core/settings-store.js';
 import { startUiAgent } from '../shells/ui-core/start-ui-agent.js';
 import type { TesseraHost } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
 import { enginePowerEvents } from './agent-power.js';
+import { desktopConfig } from './desktop-config.js';
 
 /** What the shell itself takes from the policy. */
 export interface ShellPolicy {
@@ -45,11 +44,7 @@ export interface CoreOptions {
 
 export async function startCore(options: CoreOptions): Promise<CoreHandle> {
   // A broken user settings file does not stop the app: the defaults apply, the file is kept as it is.
-  const effective = loadAgentConfig({ ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), brokenUserSettings: 'warn' });
-  for (const w of effective.warnings) options.log(`configuration: ${JSON.stringify(w)}`);
-  const problem = effective.userSettingsProblem;
-  if (problem) options.log(`configuration: warning: the user settings file could not be read (${problem.message}); the defaults apply until the settings are saved again (the file is then kept beside the new one)`);
-  const settingsStore = fileSettingsStore({ effective, path: effective.userSource?.name ?? defaultUserSettingsPath(), ...(problem ? { problem } : {}), log: options.log });
+  const { effective, settingsStore } = desktopConfig(options.configPath !== undefined ? { configPath: options.configPath } : {}, options.log);
   const config = effective.config;
   const policy = shellPolicyOf(config);
   const means = meansFromConfig(config);
