@@ -203,13 +203,13 @@ export class PinBroker {
   }
 
   private showTouchAs(id: string, cancel: () => void): void {
-    this.show({ kind: 'touch_key', requestId: id });
-    this.touch = { id, cancel };
+    this.show({ kind: 'touch_key', requestId: id }, { id, cancel });
   }
 
-  private show(prompt: Prompt): void {
+  /** Shows `prompt` (with the touch prompt's cancel, for a touch prompt) and tells the listeners. */
+  private show(prompt: Prompt, touch?: { readonly id: string; readonly cancel: () => void }): void {
     this.current = prompt;
-    this.touch = undefined;
+    this.touch = touch;
     for (const l of [...this.listeners]) {
       try {
         l(prompt);
