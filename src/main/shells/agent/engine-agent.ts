@@ -390,7 +390,8 @@ export class EngineAgent {
    */
   async enrolFidoKey(req: FidoEnrolmentRequest): Promise<FidoEnrolment> {
     const fido = this.opts.fido;
-    if (!fido || this.stopped) throw new FidoError('enrolment_refused', 'FIDO2 keys are not configured on this workstation', { reason: 'no_fido' });
+    if (!fido) throw new FidoError('enrolment_refused', 'FIDO2 keys are not configured on this workstation', { reason: 'no_fido' });
+    if (this.stopped) throw new FidoError('no_device', 'the agent is stopping');
     const proof = this.sessionTwoFactor();
     if (!proof) throw new FidoError('enrolment_refused', 'enrolling a key needs an active two-factor session on this workstation', { reason: 'no_session' });
     checkEnrolmentPrecondition(proof, proof.subject.id, new Date(), ENROLMENT_PROOF_MAX_AGE_MS);
