@@ -35,6 +35,12 @@ export function sectionOf(hash: string): Section {
   }
 }
 
+/** "Tessera — État de la session", "Tessera — Settings": the product and the section, in the screens' language. */
+export function windowTitle(language: Language, section: Section['name']): string {
+  const words = windowWords[language];
+  return `${statusWords[language].product} — ${section === 'status' ? words.heading : words.nav[section]}`;
+}
+
 export interface AppProps {
   api: TesseraApi | null;
   systemLanguage: Language;
@@ -50,9 +56,6 @@ export function App({ api, systemLanguage, initialHash }: AppProps) {
 
   const applySettings = useCallback((view: SettingsView) => setLanguage(languageOf(view.values.language, systemLanguage)), [systemLanguage]);
 
-  useEffect(() => {
-    document.documentElement.lang = language;
-  }, [language]);
 
   useEffect(() => {
     if (!api) return;
@@ -73,6 +76,13 @@ export function App({ api, systemLanguage, initialHash }: AppProps) {
   if (status?.allowed.settings) sections.push('settings');
   const shown = sections.includes(section.name) ? section : { name: 'status' as const };
   const activePrompt = prompt.kind !== 'none' && prompt !== dismissed ? prompt : null;
+
+  // The page's language and title (the window's title in Electron) follow a change in Settings at once.
+  const title = windowTitle(language, shown.name);
+  useEffect(() => {
+    document.documentElement.lang = language;
+    document.title = title;
+  }, [language, title]);
   const covered = api !== null && activePrompt !== null;
 
   return (

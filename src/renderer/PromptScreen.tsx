@@ -1,8 +1,9 @@
 /** What the person must do now: the PIN pad, touch the key, present the badge, or a notice. */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { TesseraApi } from '../shared/ipc-contract.js';
 import type { Prompt } from '../shared/prompt.js';
 import type { WindowWords } from './i18n.js';
+import { FeedbackLine, useAction } from './action-feedback.js';
 import { PinPad } from './PinPad.js';
 
 export interface PromptScreenProps {
@@ -13,7 +14,7 @@ export interface PromptScreenProps {
 }
 
 /** A waiting prompt: its heading takes the focus so screen readers read it at once. */
-function Waiting({ heading, help, kind }: { heading: string; help: string; kind: string }) {
+function Waiting({ heading, help, kind, children }: { heading: string; help: string; kind: string; children?: ReactNode }) {
   const title = useRef<HTMLHeadingElement>(null);
   useEffect(() => title.current?.focus(), []);
   return (
@@ -23,6 +24,7 @@ function Waiting({ heading, help, kind }: { heading: string; help: string; kind:
         {heading}
       </h2>
       <p>{help}</p>
+      {children}
     </section>
   );
 }
@@ -33,12 +35,31 @@ export function PromptScreen({ prompt, api, words, onDismiss }: PromptScreenProp
       // A new request starts a fresh pad (nothing typed carries over).
       return <PinPad key={prompt.requestId} prompt={prompt} api={api} words={words} />;
     case 'touch_key':
-      return <Waiting kind="touch-key" heading={words.touchKey.heading} help={words.touchKey.help} />;
+      return (
+        <Waiting kind="touch-key" heading={words.touchKey.heading} help={words.touchKey.help}>
+          {prompt.requestId !== undefined && <CancelTouch requestId={prompt.requestId} api={api} words={words} />}
+        </Waiting>
+      );
     case 'present_badge':
       return <Waiting kind="present-badge" heading={words.presentBadge.heading} help={words.presentBadge.help} />;
     case 'notice':
       return <Notice text={words.notice[prompt.code]} ok={words.ok} onDismiss={onDismiss} />;
   }
+}
+
+/** Cancels "touch your key": the key's operation is aborted (a cancel, not an error). */
+function CancelTouch({ requestId, api, words }: { requestId: string; api: TesseraApi; words: WindowWords }) {
+  const { feedback, run, busy } = useAction(words);
+  return (
+    <>
+      <div className="actions">
+        <button type="button" className="button button-secondary" disabled={busy} onClick={() => void run(() => api.cancelTouch(requestId))}>
+          {words.touchKey.cancel}
+        </button>
+      </div>
+      <FeedbackLine feedback={feedback} />
+    </>
+  );
 }
 
 function Notice({ text, ok, onDismiss }: { text: string; ok: string; onDismiss(): void }) {

@@ -52,6 +52,11 @@ export function SettingsScreen({ api, words, allowed, onSaved }: SettingsScreenP
     <section className="settings" aria-labelledby="settings-heading">
       <h2 id="settings-heading">{w.heading}</h2>
       {!allowed && <p className="message">{w.notAllowed}</p>}
+      {view?.notice === 'settings_file_invalid' && (
+        <p className="message message-error" role="alert">
+          {w.fileInvalid}
+        </p>
+      )}
       {draft && view && (
         <form onSubmit={(e) => void save(e)}>
           <div className="field">

@@ -54,7 +54,7 @@ export interface WindowWords {
     length: (min: number, max: number) => string;
     typed: (n: number) => string;
   };
-  touchKey: { heading: string; help: string };
+  touchKey: { heading: string; help: string; cancel: string };
   presentBadge: { heading: string; help: string };
   notice: Record<NoticeCode, string>;
   ok: string;
@@ -80,6 +80,8 @@ export interface WindowWords {
     notifications: string;
     managed: string;
     notAllowed: string;
+    /** The saved settings could not be read at start (`settings_file_invalid`). */
+    fileInvalid: string;
     saved: string;
     save: string;
   };
@@ -145,7 +147,7 @@ export const windowWords: Record<Language, WindowWords> = {
       length: (min, max) => (min === max ? `${min} chiffres` : `${min} à ${max} chiffres`),
       typed: (n) => (n === 0 ? 'aucun chiffre saisi' : n === 1 ? '1 chiffre saisi' : `${n} chiffres saisis`),
     },
-    touchKey: { heading: 'Touchez votre clé de sécurité', help: 'Touchez le bouton ou le disque doré de la clé branchée sur ce poste.' },
+    touchKey: { heading: 'Touchez votre clé de sécurité', help: 'Touchez le bouton ou le disque doré de la clé branchée sur ce poste.', cancel: 'Annuler' },
     presentBadge: { heading: 'Présentez votre badge', help: 'Posez votre badge sur le lecteur sans contact.' },
     notice: {
       pin_blocked: 'Code PIN bloqué. Utilisez votre code de déblocage (PUK) ou contactez le support informatique.',
@@ -165,15 +167,18 @@ export const windowWords: Record<Language, WindowWords> = {
       kind: { badge: 'Badge sans contact', fido2: 'Clé de sécurité FIDO2' },
       start: { badge: 'Enrôler un badge', fido2: 'Enrôler une clé de sécurité' },
       steps: {
-        present: { badge: 'Présentez le badge sur le lecteur', fido2: 'Touchez la clé de sécurité' },
-        writing: { badge: 'Écriture des clés dans le badge', fido2: 'Création de l’identifiant sur la clé' },
+        present: { badge: 'Présentez le badge sur le lecteur', fido2: 'Branchez la clé ou posez-la sur le lecteur' },
+        writing: { badge: 'Écriture des clés dans le badge', fido2: 'Création de l’identifiant sur la clé (touchez-la)' },
         registering: { badge: 'Enregistrement du badge', fido2: 'Enregistrement de la clé' },
         done: { badge: 'Badge enrôlé', fido2: 'Clé enrôlée' },
       },
       failures: {
         needs_two_factor: 'Il faut une session ouverte avec deux facteurs.',
         already_enrolled: 'Ce moyen est déjà enrôlé.',
-        timeout: 'Rien n’a été présenté à temps.',
+        timeout: 'Rien n’a été présenté ou touché à temps.',
+        wrong_pin: 'Code PIN de la clé incorrect.',
+        pin_blocked: 'Le code PIN de la clé est bloqué. Débranchez-la et rebranchez-la, ou contactez le support informatique.',
+        no_uv: 'Cette clé ne peut pas vérifier votre identité\u00a0: elle n’a ni code PIN ni empreinte enregistrée.',
         cancelled: 'Enrôlement annulé.',
         device_error: 'Le badge ou la clé a répondu de façon inattendue.',
         refused: 'Le registre a refusé cet enrôlement.',
@@ -192,6 +197,7 @@ export const windowWords: Record<Language, WindowWords> = {
       notifications: 'Notifications (fin de fenêtre proche, mode dégradé)',
       managed: 'Fixé par l’établissement',
       notAllowed: 'La politique de l’établissement ne permet pas de modifier les paramètres.',
+      fileInvalid: 'Vos paramètres enregistrés n’ont pas pu être lus\u00a0: les valeurs par défaut s’appliquent. Enregistrer les remplace (l’ancien fichier est conservé à côté).',
       saved: 'Paramètres enregistrés.',
       save: 'Enregistrer',
     },
@@ -255,7 +261,7 @@ export const windowWords: Record<Language, WindowWords> = {
       length: (min, max) => (min === max ? `${min} digits` : `${min} to ${max} digits`),
       typed: (n) => (n === 0 ? 'no digit typed' : n === 1 ? '1 digit typed' : `${n} digits typed`),
     },
-    touchKey: { heading: 'Touch your security key', help: 'Touch the button or the gold disc of the key plugged into this computer.' },
+    touchKey: { heading: 'Touch your security key', help: 'Touch the button or the gold disc of the key plugged into this computer.', cancel: 'Cancel' },
     presentBadge: { heading: 'Present your badge', help: 'Hold your badge on the contactless reader.' },
     notice: {
       pin_blocked: 'PIN blocked. Use your unblocking code (PUK) or contact IT support.',
@@ -275,15 +281,18 @@ export const windowWords: Record<Language, WindowWords> = {
       kind: { badge: 'Contactless badge', fido2: 'FIDO2 security key' },
       start: { badge: 'Enrol a badge', fido2: 'Enrol a security key' },
       steps: {
-        present: { badge: 'Hold the badge on the reader', fido2: 'Touch the security key' },
-        writing: { badge: 'Writing keys to the badge', fido2: 'Creating the credential on the key' },
+        present: { badge: 'Hold the badge on the reader', fido2: 'Plug in the key or hold it on the reader' },
+        writing: { badge: 'Writing keys to the badge', fido2: 'Creating the credential on the key (touch it)' },
         registering: { badge: 'Registering the badge', fido2: 'Registering the key' },
         done: { badge: 'Badge enrolled', fido2: 'Key enrolled' },
       },
       failures: {
         needs_two_factor: 'A session opened with two factors is needed.',
         already_enrolled: 'This means is already enrolled.',
-        timeout: 'Nothing was presented in time.',
+        timeout: 'Nothing was presented or touched in time.',
+        wrong_pin: 'Wrong security key PIN.',
+        pin_blocked: 'The key’s PIN is blocked. Unplug it and plug it back in, or contact IT support.',
+        no_uv: 'This key cannot verify who you are: it has neither a PIN nor an enrolled fingerprint.',
         cancelled: 'Enrolment cancelled.',
         device_error: 'The badge or key answered unexpectedly.',
         refused: 'The register refused this enrolment.',
@@ -302,6 +311,7 @@ export const windowWords: Record<Language, WindowWords> = {
       notifications: 'Notifications (window about to end, degraded mode)',
       managed: 'Set by your establishment',
       notAllowed: 'Your establishment’s policy does not allow changing settings.',
+      fileInvalid: 'Your saved settings could not be read: the defaults apply. Saving replaces them (the old file is kept beside the new one).',
       saved: 'Settings saved.',
       save: 'Save',
     },

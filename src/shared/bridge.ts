@@ -116,6 +116,7 @@ export function createTesseraApi(transport: BridgeTransport): TesseraApi {
     onPrompt: (listener) => validatedListen(transport, e.onPrompt, listener),
     submitPin: (requestId, digits) => validatedInvoke(transport, c.submitPin, [requestId, digits]),
     cancelPin: (requestId) => validatedInvoke(transport, c.cancelPin, [requestId]),
+    cancelTouch: (requestId) => validatedInvoke(transport, c.cancelTouch, [requestId]),
     lock: () => validatedInvoke(transport, c.lock, []),
     signOut: () => validatedInvoke(transport, c.signOut, []),
     useSecurityKey: () => validatedInvoke(transport, c.useSecurityKey, []),

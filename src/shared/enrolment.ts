@@ -23,8 +23,14 @@ export const enrolFailures = [
   /** The session is not a two-factor session (or has expired). */
   'needs_two_factor',
   'already_enrolled',
-  /** No badge or key came in time. */
+  /** No badge or key came in time, or the key was not touched in time. */
   'timeout',
+  /** The key's PIN was wrong. */
+  'wrong_pin',
+  /** The key's PIN (or its fingerprint) is blocked. */
+  'pin_blocked',
+  /** The key can verify nobody: no PIN set and no fingerprint (touch-only keys are not a second factor). */
+  'no_uv',
   'cancelled',
   /** The badge or key answered something unexpected. */
   'device_error',

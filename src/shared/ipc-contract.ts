@@ -36,6 +36,7 @@ export const IpcChannel = {
   promptChanged: 'tessera:prompt:changed',
   submitPin: 'tessera:pin:submit',
   cancelPin: 'tessera:pin:cancel',
+  cancelTouch: 'tessera:key:cancel-touch',
   lock: 'tessera:session:lock',
   signOut: 'tessera:session:sign-out',
   useSecurityKey: 'tessera:session:use-security-key',
@@ -55,6 +56,8 @@ export interface InvokeContract {
   /** `digits`: the PIN as typed. The host turns it into bytes at once and wipes them after use. */
   [IpcChannel.submitPin]: { args: [requestId: string, digits: string]; value: Done };
   [IpcChannel.cancelPin]: { args: [requestId: string]; value: Done };
+  /** `requestId`: the one the `touch_key` prompt carries. */
+  [IpcChannel.cancelTouch]: { args: [requestId: string]; value: Done };
   [IpcChannel.lock]: { args: []; value: Done };
   [IpcChannel.signOut]: { args: []; value: Done };
   [IpcChannel.useSecurityKey]: { args: []; value: Done };
@@ -91,6 +94,11 @@ export interface TesseraApi {
    */
   submitPin(requestId: string, digits: string): Promise<Result<Done>>;
   cancelPin(requestId: string): Promise<Result<Done>>;
+  /**
+   * Cancels "touch your key" (the `touch_key` prompt's request id): the key's operation is
+   * aborted and the login or enrolment ends as cancelled, not as an error.
+   */
+  cancelTouch(requestId: string): Promise<Result<Done>>;
   lock(): Promise<Result<Done>>;
   signOut(): Promise<Result<Done>>;
   /** "I forgot my card — use a security key": starts the FIDO2 fallback (a touch_key prompt follows). */
@@ -118,6 +126,7 @@ export const apiInvokeChannels = {
   getPrompt: IpcChannel.getPrompt,
   submitPin: IpcChannel.submitPin,
   cancelPin: IpcChannel.cancelPin,
+  cancelTouch: IpcChannel.cancelTouch,
   lock: IpcChannel.lock,
   signOut: IpcChannel.signOut,
   useSecurityKey: IpcChannel.useSecurityKey,
@@ -144,6 +153,7 @@ export const requestValidators: { [C in InvokeChannel]: (args: readonly unknown[
   [IpcChannel.getPrompt]: none,
   [IpcChannel.submitPin]: (args): args is [string, string] => args.length === 2 && isToken(args[0]) && isPinDigits(args[1]),
   [IpcChannel.cancelPin]: oneToken,
+  [IpcChannel.cancelTouch]: oneToken,
   [IpcChannel.lock]: none,
   [IpcChannel.signOut]: none,
   [IpcChannel.useSecurityKey]: none,
@@ -184,6 +194,7 @@ export const responseValidators: { [C in InvokeChannel]: (x: unknown) => x is Re
   [IpcChannel.getPrompt]: answerOf(isPrompt),
   [IpcChannel.submitPin]: answerOf(isDone),
   [IpcChannel.cancelPin]: answerOf(isDone),
+  [IpcChannel.cancelTouch]: answerOf(isDone),
   [IpcChannel.lock]: answerOf(isDone),
   [IpcChannel.signOut]: answerOf(isDone),
   [IpcChannel.useSecurityKey]: answerOf(isDone),

@@ -16,10 +16,15 @@ export interface UserSettings {
 export type SettingName = keyof UserSettings;
 export const settingNames = ['language', 'notifications'] as const satisfies readonly SettingName[];
 
+/** `settings_file_invalid`: the saved settings could not be read at start; defaults are in use until the next save replaces them. */
+export const settingsNotices = ['settings_file_invalid'] as const;
+export type SettingsNotice = (typeof settingsNotices)[number];
+
 export interface SettingsView {
   values: UserSettings;
   /** Per setting: whether the policy lets the user change it (a managed value wins). */
   allowed: Record<SettingName, boolean>;
+  notice?: SettingsNotice;
 }
 
 export const defaultSettings: UserSettings = { language: 'system', notifications: true };
@@ -36,9 +41,10 @@ export function isSettingsChange(x: unknown): x is Partial<UserSettings> {
 }
 
 export function isSettingsView(x: unknown): x is SettingsView {
-  if (!isPlain(x) || !hasOnlyKeys(x, ['values', 'allowed'])) return false;
+  if (!isPlain(x) || !hasOnlyKeys(x, ['values', 'allowed', 'notice'])) return false;
   const { values, allowed } = x;
   return (
+    (x.notice === undefined || isOneOf(settingsNotices, x.notice)) &&
     isPlain(values) &&
     hasOnlyKeys(values, settingNames) &&
     settingNames.every((k) => isValue(k, values[k])) &&

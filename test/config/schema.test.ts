@@ -45,7 +45,7 @@ describe('configuration schema: defaults and valid settings', () => {
       fido2: { rpId: 'tessera.local' },
       audit: { dir: '/var/lib/tessera/audit', rotation: { maxFileBytes: 16_777_216, daily: true }, forwarding: { queueMaxBytes: 67_108_864 } },
       sso: { scopes: ['openid'], acrValues: [], requiredAmr: [], autoSignIn: true, signInTimeoutSeconds: 120, subjectClaim: 'sub', browserLogout: true, assertion: { keyDir: '/var/lib/tessera/agent-keys', providers: [] } },
-      ui: { language: 'fr', allowUserSettings: true, allowQuit: true, startAtLogin: true },
+      ui: { language: 'fr', notifications: true, allowUserSettings: true, allowQuit: true, startAtLogin: true },
       control: {},
       tokenBroker: { applications: [], audiences: [] },
     });
@@ -71,7 +71,7 @@ describe('configuration schema: defaults and valid settings', () => {
         browserLogout: false,
         assertion: { port: 8701, keyDir: '/var/lib/tessera/cles-poste', providers: ['https://sso.chu-exemple.fr/realms/soignants', 'https://psc.example/auth'] },
       },
-      ui: { language: 'en', allowUserSettings: false, allowQuit: false, startAtLogin: false },
+      ui: { language: 'en', notifications: false, allowUserSettings: false, allowQuit: false, startAtLogin: false },
       control: { socketPath: '/run/tessera/agent.sock' },
       tokenBroker: {
         applications: [{ path: '/opt/dpi/bin/dpi-client', sha256: 'ab'.repeat(32), audiences: ['https://dpi.chu-exemple.fr/api'] }],

@@ -120,6 +120,11 @@ test('argument-less requests refuse arguments; enrol, cancel and settings check 
   assert.equal(requestValidators[IpcChannel.enrol]([{ kind: 'badge', pin: '1' }]), false);
   assert.equal(requestValidators[IpcChannel.cancelEnrol](['enr-1']), true);
   assert.equal(requestValidators[IpcChannel.cancelPin]([{}]), false);
+  assert.equal(requestValidators[IpcChannel.cancelTouch](['touch-1']), true);
+  for (const args of [[], [''], ['a b'], [1], ['t-1', 't-2']]) assert.equal(requestValidators[IpcChannel.cancelTouch](args), false, JSON.stringify(args));
+  assert.equal(responseValidators[IpcChannel.cancelTouch]({ ok: true, value: null }), true);
+  assert.equal(responseValidators[IpcChannel.cancelTouch]({ ok: true, value: 'cancelled' }), false);
+  assert.equal(responseValidators[IpcChannel.cancelTouch]({ ok: false, error: { code: 'stale-request', message: 'x' } }), true);
   assert.equal(requestValidators[IpcChannel.setSettings]([{ language: 'en' }]), true);
   assert.equal(isSettingsChange({ notifications: false, language: 'system' }), true);
   for (const c of [{}, { language: 'de' }, { notifications: 'no' }, { theme: 'dark' }, null, []]) assert.equal(isSettingsChange(c), false, JSON.stringify(c));
@@ -129,8 +134,14 @@ test('settings views and enrolment progress are validated', () => {
   assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: true, notifications: false } }), true);
   assert.equal(isSettingsView({ values: { language: 'fr' }, allowed: { language: true, notifications: false } }), false);
   assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: 'yes', notifications: false } }), false);
+  assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: true, notifications: true }, notice: 'settings_file_invalid' }), true);
+  assert.equal(isSettingsView({ values: defaultSettings, allowed: { language: true, notifications: true }, notice: 'corrupt' }), false);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'badge', step: 'present' }), true);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'fido2', step: 'failed', failure: 'timeout' }), true);
+  for (const failure of ['wrong_pin', 'pin_blocked', 'no_uv', 'already_enrolled', 'needs_two_factor', 'cancelled']) {
+    assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'fido2', step: 'failed', failure }), true, failure);
+  }
+  assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'fido2', step: 'failed', failure: 'pin_wrong' }), false);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'fido2', step: 'failed' }), false);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'fido2', step: 'done', failure: 'timeout' }), false);
   assert.equal(isEnrolProgress({ enrolmentId: 'e1', kind: 'cps', step: 'done' }), false);

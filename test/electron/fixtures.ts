@@ -76,6 +76,7 @@ export function recordingHost(status: StatusView = active) {
       return ok(null);
     },
     cancelPin: record('cancelPin'),
+    cancelTouch: record('cancelTouch'),
     lock: record('lock'),
     signOut: record('signOut'),
     useSecurityKey: record('useSecurityKey'),

@@ -66,12 +66,12 @@ interface Opened {
 }
 
 /** The stand-in bridge: the page's `window.tessera`, with state the test drives. */
-function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllowed = true): string {
+function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllowed = true, settingsNotice?: string): string {
   return `(() => {
     const state = {
       status: ${JSON.stringify(status)},
       prompt: ${JSON.stringify(prompt)},
-      settings: { values: { language: 'system', notifications: true }, allowed: { language: ${settingsAllowed}, notifications: ${settingsAllowed} } },
+      settings: { values: { language: 'system', notifications: true }, allowed: { language: ${settingsAllowed}, notifications: ${settingsAllowed} }${settingsNotice ? `, notice: '${settingsNotice}'` : ''} },
       calls: [], next: {}, listeners: { status: new Set(), prompt: new Set(), enrol: new Set() },
     };
     const answer = (method, value) => {
@@ -88,6 +88,7 @@ function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllo
       onPrompt: on('prompt'),
       submitPin: call('submitPin', null),
       cancelPin: call('cancelPin', null),
+      cancelTouch: call('cancelTouch', null),
       lock: call('lock', null),
       signOut: call('signOut', null),
       useSecurityKey: call('useSecurityKey', null),
@@ -98,7 +99,7 @@ function bridge(status: unknown, prompt: Prompt = { kind: 'none' }, settingsAllo
       getSettings: () => Promise.resolve({ ok: true, value: state.settings }),
       setSettings: (changes) => {
         state.calls.push({ method: 'setSettings', args: [changes] });
-        state.settings = { ...state.settings, values: { ...state.settings.values, ...changes } };
+        state.settings = { values: { ...state.settings.values, ...changes }, allowed: state.settings.allowed };
         return Promise.resolve({ ok: true, value: state.settings });
       },
     };
@@ -287,6 +288,11 @@ test('"touch your key" and "present your badge" prompts, then back to the status
   const o = await open('fr-FR', bridge(signedOut, { kind: 'touch_key' }));
   const { page } = o;
   await page.getByRole('heading', { name: 'Touchez votre clé de sécurité' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Annuler' }).count(), 0, 'no request id: nothing to cancel');
+  // With its request id, the touch prompt can be cancelled (the key operation is aborted by the core).
+  await o.push('prompt', { kind: 'touch_key', requestId: 'touch-1' });
+  await page.getByRole('button', { name: 'Annuler' }).click();
+  assert.deepEqual(await o.calls(), [{ method: 'cancelTouch', args: ['touch-1'] }]);
   await o.shot('touch-key-fr');
   await o.push('prompt', { kind: 'present_badge' });
   await page.getByRole('heading', { name: 'Présentez votre badge' }).waitFor();
@@ -322,8 +328,23 @@ test('enrolment wizard: badge, progress pushed step by step, outcome; failure an
 
   await page.getByRole('navigation').getByRole('button', { name: 'Enrôlement' }).click();
   await page.getByRole('button', { name: 'Enrôler une clé de sécurité' }).click();
+  await page.locator('[aria-current="step"]', { hasText: 'Branchez la clé ou posez-la sur le lecteur' }).waitFor();
   await o.push('enrol', { enrolmentId: 'enr-1', kind: 'fido2', step: 'failed', failure: 'timeout' });
-  await page.getByRole('alert').getByText('L’enrôlement a échoué. Rien n’a été présenté à temps.').waitFor();
+  await page.getByRole('alert').getByText('L’enrôlement a échoué. Rien n’a été présenté ou touché à temps.').waitFor();
+  // Each outcome of a key enrolment has its own sentence.
+  for (const [failure, text] of [
+    ['wrong_pin', 'Code PIN de la clé incorrect.'],
+    ['pin_blocked', 'Le code PIN de la clé est bloqué.'],
+    ['no_uv', 'elle n’a ni code PIN ni empreinte enregistrée.'],
+    ['already_enrolled', 'Ce moyen est déjà enrôlé.'],
+    ['needs_two_factor', 'Il faut une session ouverte avec deux facteurs.'],
+    ['cancelled', 'Enrôlement annulé.'],
+  ] as const) {
+    await page.getByRole('button', { name: 'Recommencer' }).click();
+    await page.getByRole('button', { name: 'Enrôler une clé de sécurité' }).click();
+    await o.push('enrol', { enrolmentId: 'enr-1', kind: 'fido2', step: 'failed', failure });
+    await page.getByRole('alert').getByText(text, { exact: false }).waitFor();
+  }
   await page.getByRole('button', { name: 'Recommencer' }).click();
   await o.answerNext('enrol', { ok: false, error: { code: 'needs-two-factor', message: 'x' } });
   await page.getByRole('button', { name: 'Enrôler un badge' }).click();
@@ -343,16 +364,20 @@ test('no enrolment from a one-factor (badge tap) session; the tray can open the 
   await o.context.close();
 });
 
-test('settings: the language changes the screens at once; a policy that forbids it disables everything', { skip }, async () => {
+test('settings: the language changes the screens and the window title at once; a policy that forbids it disables everything', { skip }, async () => {
   const o = await open('fr-FR', bridge(fresh(active)));
   const { page } = o;
+  await page.waitForFunction("document.title === 'Tessera — État de la session'");
   await page.getByRole('button', { name: 'Paramètres' }).click();
+  await page.waitForFunction("document.title === 'Tessera — Paramètres'");
   await page.getByLabel('Langue').selectOption('en');
   await page.getByLabel('Notifications (fin de fenêtre proche, mode dégradé)').uncheck();
   await o.shot('settings-fr');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  // The window title (Electron's window follows the page's) changes language with the screens.
+  await page.waitForFunction("document.title === 'Tessera — Settings'");
   assert.deepEqual(await o.calls(), [{ method: 'setSettings', args: [{ language: 'en', notifications: false }] }]);
   await o.context.close();
 
@@ -360,6 +385,15 @@ test('settings: the language changes the screens at once; a policy that forbids 
   await locked.page.getByText('Fixé par l’établissement').first().waitFor();
   assert.equal(await locked.page.getByLabel('Langue').isDisabled(), true);
   await locked.context.close();
+
+  // Saved settings that could not be read: said, until a save replaces them.
+  const broken = await open('fr-FR', bridge(fresh({ ...active, allowed: { ...active.allowed, settings: true } }), { kind: 'none' }, true, 'settings_file_invalid'), '#settings');
+  await broken.page.getByRole('alert').getByText('Vos paramètres enregistrés n’ont pas pu être lus', { exact: false }).waitFor();
+  await broken.page.getByLabel('Langue').selectOption('en');
+  await broken.page.getByRole('button', { name: 'Enregistrer' }).click();
+  await broken.page.getByRole('heading', { name: 'Settings' }).waitFor();
+  assert.equal(await broken.page.getByText('could not be read', { exact: false }).count(), 0);
+  await broken.context.close();
 
   const none = await open('fr-FR', bridge(fresh({ ...active, allowed: { ...active.allowed, settings: false } })), '#settings');
   await none.page.getByRole('heading', { name: 'État de la session' }).waitFor();

@@ -53,6 +53,7 @@ export const ALLOWED: Readonly<Record<SettingPath, string>> = {
   'sso.assertion.keyDir': 'folder path',
   'sso.assertion.providers': `array of issuer URLs (${HTTPS}; at most 16; empty: sso.issuerUrl)`,
   'ui.language': 'fr | en',
+  'ui.notifications': 'true | false',
   'ui.allowUserSettings': 'true | false',
   'ui.allowQuit': 'true | false',
   'ui.startAtLogin': 'true | false',

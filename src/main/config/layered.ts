@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from './config-error.js';
 import { configError, issueToConfigError } from './issues.js';
 import { checkFileNotWritableByOthers, type FileSecurityOptions } from './file-security.js';
 import { JsonFileSource, unflattenSettings, type ConfigLayer, type ConfigSource, type SourceKind } from './layers.js';
@@ -141,19 +142,40 @@ export interface AgentConfigOptions {
   readonly userSettingsPath?: string | false;
   readonly env?: NodeJS.ProcessEnv;
   readonly home?: string;
+  /**
+   * What a user settings file that does not load does: `error` (default: the `ConfigError`
+   * is thrown, `config check` reports it) or `warn` (the desktop app: the policy and defaults
+   * without the user layer, the error in `userSettingsProblem`; the file is left as it is).
+   */
+  readonly brokenUserSettings?: 'error' | 'warn';
 }
 
 /**
  * What the agent (and `config check`) load at start: the platform's machine policy (or
  * `configPath`), then the user's settings. Throws `ConfigError`: the agent must then refuse to start.
  */
-export function loadAgentConfig(opts: AgentConfigOptions = {}): EffectiveConfig & { readonly policySources: readonly ConfigSource[]; readonly userSource: ConfigSource | undefined } {
+export function loadAgentConfig(opts: AgentConfigOptions = {}): EffectiveConfig & {
+  readonly policySources: readonly ConfigSource[];
+  readonly userSource: ConfigSource | undefined;
+  /** With `brokenUserSettings: 'warn'`: why the user settings file was left out. */
+  readonly userSettingsProblem?: ConfigError;
+} {
   const policySources = machinePolicySources(opts.platform ?? process.platform, opts.configPath);
   let userSource: ConfigSource | undefined;
   if (typeof opts.userSettingsPath === 'string') userSource = new JsonFileSource('user', opts.userSettingsPath, { required: true });
   else if (opts.userSettingsPath === undefined) {
     const p = defaultUserSettingsPath(opts.env ?? process.env, opts.home ?? homedir());
     if (existsSync(p)) userSource = new JsonFileSource('user', p);
+  }
+  if (opts.brokenUserSettings === 'warn' && userSource) {
+    // The machine policy alone must load; only a problem of the user's file is set aside.
+    const policy = loadEffectiveConfig({ policySources });
+    try {
+      return { ...loadEffectiveConfig({ policySources, userSource }), policySources, userSource };
+    } catch (e) {
+      if (!(e instanceof ConfigError) || (e.source !== userSource.name && e.file !== userSource.name)) throw e;
+      return { ...policy, policySources, userSource, userSettingsProblem: e };
+    }
   }
   const e = loadEffectiveConfig({ policySources, ...(userSource ? { userSource } : {}) });
   return { ...e, policySources, userSource };

@@ -140,6 +140,8 @@ export const ssoSchema = z
 
 export const uiSchema = z.strictObject({
   language: z.enum(LANGUAGES).default('fr'),
+  /** Desktop notifications (window about to end, degraded mode). */
+  notifications: z.boolean().default(true),
   allowUserSettings: z.boolean().default(true),
   allowQuit: z.boolean().default(true),
   /** Start the desktop app at login (Windows, macOS; on Linux an XDG autostart entry). */
@@ -238,6 +240,7 @@ export const SETTINGS = {
   'sso.assertion.keyDir': { userSettable: false, path: 'file' },
   'sso.assertion.providers': { userSettable: false },
   'ui.language': { userSettable: true },
+  'ui.notifications': { userSettable: true },
   'ui.allowUserSettings': { userSettable: false },
   'ui.allowQuit': { userSettable: false },
   'ui.startAtLogin': { userSettable: false },
@@ -247,6 +250,8 @@ export const SETTINGS = {
 } as const satisfies Record<string, SettingInfo>;
 
 export type SettingPath = keyof typeof SETTINGS;
+/** The keys a user's settings file may set (when policy allows user settings and leaves the key unset). */
+export type UserSettablePath = { [K in SettingPath]: (typeof SETTINGS)[K]['userSettable'] extends true ? K : never }[SettingPath];
 export const SETTING_PATHS = Object.keys(SETTINGS) as SettingPath[];
 
 export function isSettingPath(p: string): p is SettingPath {

@@ -3,7 +3,6 @@
  * configured means, the agent runtime behind the UI core (`startUiAgent`), and the OS power
  * events routed to its session engine. No Electron here: the shell calls it from `main.ts`.
  */
-import { loadAgentConfig } from '../config/layered.js';
 import type { AgentConfig } from '../config/schema.js';
 import { TrustStore } from '../means/cps/trust-store.js';
 import { meansFromConfig } from '../shells/agent/means-from-config.js';
@@ -13,6 +12,7 @@ import { startUiAgent } from '../shells/ui-core/start-ui-agent.js';
 import type { TesseraHost } from '../../shared/bridge.js';
 import type { PowerEvents } from '../../shared/power-events.js';
 import { enginePowerEvents } from './agent-power.js';
+import { desktopConfig } from './desktop-config.js';
 
 /** What the shell itself takes from the policy. */
 export interface ShellPolicy {
@@ -47,8 +47,8 @@ export interface CoreOptions {
 }
 
 export async function startCore(options: CoreOptions): Promise<CoreHandle> {
-  const effective = loadAgentConfig(options.configPath !== undefined ? { configPath: options.configPath } : {});
-  for (const w of effective.warnings) options.log(`configuration: ${JSON.stringify(w)}`);
+  // A broken user settings file does not stop the app: the defaults apply, the file is kept as it is.
+  const { effective, settingsStore } = desktopConfig(options.configPath !== undefined ? { configPath: options.configPath } : {}, options.log);
   const config = effective.config;
   const policy = shellPolicyOf(config);
   const means = meansFromConfig(config);
@@ -67,7 +67,7 @@ export async function startCore(options: CoreOptions): Promise<CoreHandle> {
       ...(means.badge ? { badge: means.badge } : {}),
       ...(means.fido ? { fido: means.fido } : {}),
       ...sso.runtime,
-      ui: { policy: { settings: policy.allowUserSettings, quit: policy.allowQuit }, log: options.log },
+      ui: { policy: { settings: policy.allowUserSettings, quit: policy.allowQuit }, settingsStore, log: options.log },
     });
     let stopping: Promise<void> | undefined;
     return {

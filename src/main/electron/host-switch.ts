@@ -48,6 +48,7 @@ export function createHostSwitch(initial: TesseraHost): HostSwitch {
     onPrompt: subscribe(listeners.prompt),
     submitPin: (requestId, pin) => target.submitPin(requestId, pin),
     cancelPin: (requestId) => target.cancelPin(requestId),
+    cancelTouch: (requestId) => target.cancelTouch(requestId),
     lock: () => target.lock(),
     signOut: () => target.signOut(),
     useSecurityKey: () => target.useSecurityKey(),

@@ -24,6 +24,7 @@ export function offlineHost(retry: () => void = () => undefined): TesseraHost {
       return unavailable();
     },
     cancelPin: unavailable,
+    cancelTouch: unavailable,
     lock: unavailable,
     signOut: unavailable,
     useSecurityKey: unavailable,

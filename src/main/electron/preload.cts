@@ -21,6 +21,7 @@ const invokeChannels: typeof contractInvokeChannels = {
   getPrompt: 'tessera:prompt:get',
   submitPin: 'tessera:pin:submit',
   cancelPin: 'tessera:pin:cancel',
+  cancelTouch: 'tessera:key:cancel-touch',
   lock: 'tessera:session:lock',
   signOut: 'tessera:session:sign-out',
   useSecurityKey: 'tessera:session:use-security-key',

@@ -325,6 +325,7 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
     en: 'array of issuer URLs (https:// URL (http:// only for 127.0.0.1, ::1 or localhost); at most 16; empty: sso.issuerUrl)',
   },
   'ui.language': { fr: 'fr | en', en: 'fr | en' },
+  'ui.notifications': { fr: 'true | false', en: 'true | false' },
   'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },
   'ui.allowQuit': { fr: 'true | false', en: 'true | false' },
   'ui.startAtLogin': { fr: 'true | false', en: 'true | false' },

@@ -17,7 +17,7 @@ const words = en
       card: 'CPS card', badge: 'Badge', key: 'Security key', network: 'Network and identity provider', pcscd: 'Card service (pcscd)',
       inserted: 'in the reader', removed: 'not in the reader', onReader: 'on the reader', away: 'away',
       plugged: 'plugged in', unplugged: 'unplugged', up: 'up', down: 'cut', none: 'not in this demo', running: 'running', stopped: 'stopped',
-      insert_card: 'Insert the card', remove_card: 'Pull the card', tap_badge: 'Tap the badge', present_new_badge: 'Present a new (blank) badge', plug_key: 'Plug the key', unplug_key: 'Unplug the key',
+      insert_card: 'Insert the card', remove_card: 'Pull the card', tap_badge: 'Tap the badge', present_new_badge: 'Present a new (blank) badge', plug_key: 'Plug the key', plug_new_key: 'Plug a new (blank) key', unplug_key: 'Unplug the key',
       cut_network: 'Cut the network', restore_network: 'Restore the network', stop_pcscd: 'Stop pcscd', start_pcscd: 'Start pcscd',
       busy: 'Working…', done: 'Done.', failed: 'Failed: ', offline: 'The demo is not reachable; retrying…',
     }
@@ -27,7 +27,7 @@ const words = en
       card: 'Carte CPS', badge: 'Badge', key: 'Clé de sécurité', network: 'Réseau et fournisseur d’identité', pcscd: 'Service des cartes (pcscd)',
       inserted: 'dans le lecteur', removed: 'hors du lecteur', onReader: 'sur le lecteur', away: 'éloigné',
       plugged: 'branchée', unplugged: 'débranchée', up: 'disponible', down: 'coupé', none: 'absent de cette démo', running: 'en marche', stopped: 'arrêté',
-      insert_card: 'Insérer la carte', remove_card: 'Retirer la carte', tap_badge: 'Présenter le badge', present_new_badge: 'Présenter un badge neuf (vierge)', plug_key: 'Brancher la clé', unplug_key: 'Débrancher la clé',
+      insert_card: 'Insérer la carte', remove_card: 'Retirer la carte', tap_badge: 'Présenter le badge', present_new_badge: 'Présenter un badge neuf (vierge)', plug_key: 'Brancher la clé', plug_new_key: 'Brancher une clé neuve (vierge)', unplug_key: 'Débrancher la clé',
       cut_network: 'Couper le réseau', restore_network: 'Rétablir le réseau', stop_pcscd: 'Arrêter pcscd', start_pcscd: 'Démarrer pcscd',
       busy: 'En cours…', done: 'Fait.', failed: 'Échec : ', offline: 'La démo ne répond pas ; nouvelle tentative…',
     };
@@ -42,7 +42,7 @@ interface Group {
 const groups: readonly Group[] = [
   { id: 'card', title: words.card, state: (s) => (s.card ? words.inserted : words.removed), actions: ['insert_card', 'remove_card'] },
   { id: 'badge', title: words.badge, state: (s) => (s.badge ? words.onReader : words.away), actions: ['tap_badge', 'present_new_badge'] },
-  { id: 'key', title: words.key, state: (s) => (s.key === null ? null : s.key ? words.plugged : words.unplugged), actions: ['plug_key', 'unplug_key'] },
+  { id: 'key', title: words.key, state: (s) => (s.key === null ? null : s.key ? words.plugged : words.unplugged), actions: ['plug_key', 'plug_new_key', 'unplug_key'] },
   { id: 'network', title: words.network, state: (s) => (s.network === null ? null : s.network ? words.up : words.down), actions: ['cut_network', 'restore_network'] },
   { id: 'pcscd', title: words.pcscd, state: (s) => (s.pcscd ? words.running : words.stopped), actions: ['stop_pcscd', 'start_pcscd'] },
 ];
@@ -55,7 +55,8 @@ function enabled(action: SimulatorAction, s: SimulatorState): boolean {
     case 'remove_card': return s.card && s.pcscd;
     case 'tap_badge':
     case 'present_new_badge': return !s.badge && s.pcscd;
-    case 'plug_key': return s.key === false;
+    case 'plug_key':
+    case 'plug_new_key': return s.key === false;
     case 'unplug_key': return s.key === true;
     case 'cut_network': return s.network === true;
     case 'restore_network': return s.network === false;

@@ -139,7 +139,13 @@ describe('agent runtime: audited enrolment, re-key and revocation through the re
 
   it('after a CPS + PIN login, the operator enrols a blank badge for Bob: means_enrolled names both, never a key', async () => {
     await cpsLogin(bed, 1, t.runtime);
-    const rec = await t.runtime.agent.enrolBadge({ reader: bed.readerNames[0], person: BOB, pin: Buffer.from('4826') });
+    // "registering" is said once the badge is written, before the enrolment is on the trail.
+    let recordedBeforeRegistering: boolean | undefined;
+    const rec = await t.runtime.agent.enrolBadge({
+      reader: bed.readerNames[0], person: BOB, pin: Buffer.from('4826'),
+      onRegistering: () => (recordedBeforeRegistering = audit().some((l) => l.event === 'means_enrolled')),
+    });
+    assert.equal(recordedBeforeRegistering, false, 'onRegistering called once, before the audit record');
     enrolmentId = rec.enrolmentId;
     assert.equal(rec.enrolledBy, ALICE.id);
     const line = audit().find((l) => l.event === 'means_enrolled');

@@ -21,7 +21,7 @@ const active: EngineStatus = {
   current: { person: { id: 'rpps:10001234567', rpps: '10001234567', name: 'JEAN MARTIN' }, state: 'active', means: 'cps', factors: ['possession', 'knowledge'], twoFactor: { at: now, means: 'cps', reason: 'rie.cps_pin', fallback: false }, windowEnd: new Date(now.getTime() + 3_600_000), timeLeftMs: 3_600_000 } as EngineStatus['current'] & object,
 };
 
-function setup(enrolBadge: (req: { reader: string; person: { id: string; name: string }; pin: Buffer }) => Promise<EnrolmentRecord>, opts: { status?: EngineStatus; presentTimeoutMs?: number } = {}) {
+function setup(enrolBadge: (req: { reader: string; person: { id: string; name: string }; pin: Buffer; onRegistering: () => void }) => Promise<EnrolmentRecord>, opts: { status?: EngineStatus; presentTimeoutMs?: number } = {}) {
   const pins = new PinBroker();
   const listeners = new Set<(e: ReaderEvent) => void>();
   const monitor = { on: (l: (e: ReaderEvent) => void) => (listeners.add(l), () => listeners.delete(l)) };
@@ -46,11 +46,12 @@ function setup(enrolBadge: (req: { reader: string; person: { id: string; name: s
 }
 
 describe('badge enrolment from the UI', () => {
-  it('present → PIN chosen → writing → done; the agent gets the reader, the person and the PIN once', async () => {
+  it('present → PIN chosen → writing → registering → done; the agent gets the reader, the person and the PIN once', async () => {
     const calls: { reader: string; person: { id: string; name: string }; pin: string }[] = [];
     const t = setup(async (req) => {
       calls.push({ reader: req.reader, person: req.person, pin: req.pin.toString('ascii') });
       req.pin.fill(0);
+      req.onRegistering();
       return {} as EnrolmentRecord;
     });
     const started = t.e.start({ kind: 'badge' }, (p) => t.progress.push(p));
@@ -63,7 +64,7 @@ describe('badge enrolment from the UI', () => {
     assert.ok(p.kind === 'pin' && p.reason === 'enrolment' && p.means === 'desfire' && p.holder === 'JEAN MARTIN');
     t.pins.submit(p.requestId, Uint8Array.from(Buffer.from('1357')));
     const last = await t.ended();
-    assert.deepEqual(t.progress.map((x) => x.step), ['present', 'writing', 'done']);
+    assert.deepEqual(t.progress.map((x) => x.step), ['present', 'writing', 'registering', 'done']);
     assert.ok(t.progress.every(isEnrolProgress) && t.progress.every((x) => x.enrolmentId === started.value.enrolmentId));
     assert.equal(last.step, 'done');
     assert.deepEqual(calls, [{ reader: 'Lecteur 1', person: { id: 'rpps:10001234567', name: 'JEAN MARTIN' }, pin: '1357' }]);

@@ -83,13 +83,17 @@ describe('PIN broker', () => {
 
   it('a key PIN is followed by the touch prompt until the key answers; notices wait for no PIN request and go with the next card', async () => {
     const b = new PinBroker();
-    const key = b.ask({ reader: 'fido2', holder: 'JEAN MARTIN', means: 'fido2', length: { min: 4, max: 16 }, touchAfter: true });
+    let aborted = 0;
+    const key = b.ask({ reader: 'fido2', holder: 'JEAN MARTIN', means: 'fido2', length: { min: 4, max: 16 }, touchAfter: () => aborted++ });
     const id = idOf(b.prompt());
     b.submit(id, bytes('2468'));
     (await key).fill(0);
     assert.deepEqual(b.prompt(), { kind: 'touch_key', requestId: id });
     b.clearTouch();
     assert.deepEqual(b.prompt(), { kind: 'none' });
+    const late = b.cancelTouch(id);
+    assert.equal(!late.ok && late.error.code, 'stale-request', 'the touch prompt is over: nothing to cancel');
+    assert.equal(aborted, 0);
 
     b.notice('card_not_trusted');
     assert.deepEqual(b.prompt(), { kind: 'notice', code: 'card_not_trusted' });
@@ -101,6 +105,30 @@ describe('PIN broker', () => {
     b.stop();
     assert.equal((await rejection(pending)).code, 'ui_stopped');
     assert.equal((await rejection(b.ask(ask))).code, 'ui_stopped', 'refused once stopped');
+  });
+
+  it('"touch your key" from a keepalive: shown once, cancelled with its id (the key operation aborted once), stale after; never over a PIN request', async () => {
+    let n = 0;
+    const b = new PinBroker(() => `t-${++n}`);
+    const aborts: string[] = [];
+    b.showTouch(() => aborts.push('first'));
+    b.showTouch(() => aborts.push('second'));
+    assert.deepEqual(b.prompt(), { kind: 'touch_key', requestId: 't-1' }, 'each keepalive does not make a new prompt');
+    const wrong = b.cancelTouch('t-2');
+    assert.equal(!wrong.ok && wrong.error.code, 'stale-request');
+    assert.deepEqual(b.cancelTouch('t-1'), { ok: true, value: null });
+    assert.deepEqual(aborts, ['first']);
+    assert.deepEqual(b.prompt(), { kind: 'none' });
+    const again = b.cancelTouch('t-1');
+    assert.equal(!again.ok && again.error.code, 'stale-request');
+    assert.deepEqual(aborts, ['first'], 'a second cancel aborts nothing');
+
+    const pending = b.ask(ask);
+    b.showTouch(() => aborts.push('hidden'));
+    assert.equal(b.prompt().kind, 'pin', 'a keepalive never hides an open PIN request');
+    b.stop();
+    assert.equal((await rejection(pending)).code, 'ui_stopped');
+    assert.deepEqual(aborts, ['first']);
   });
 
   it('any sequence of asks, answers, cancels and card events leaves at most one request open, every prompt valid, every answer wiped', async () => {

@@ -1,7 +1,8 @@
 /**
  * The UI core's own rules on a scripted runtime: pushes only on change, the agent error state
  * after an engine failure until a retry, actions refused when they cannot apply (nobody to
- * lock, no fallback configured, enrolment not allowed), settings within what policy allows.
+ * lock, no fallback configured, enrolment not allowed), a cancelled touch is no news, settings
+ * within what policy allows.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,12 +52,28 @@ describe('UI core', () => {
     core.stop();
   });
 
-  it('settings: changed when the policy allows, refused (and unchanged) when it does not', () => {
+  it('a security-key login the person cancelled at the touch is no news (no notice); a refused one is told', () => {
+    const pins = new PinBroker();
+    const core = new UiCore({ runtime: scriptedRuntime(), pins, monitor: { on: () => () => undefined }, refreshMs: 60_000 });
+    let aborted = 0;
+    pins.showTouch(() => aborted++);
+    const touch = core.getPrompt();
+    assert.ok(touch.ok && touch.value.kind === 'touch_key' && touch.value.requestId !== undefined);
+    assert.deepEqual(core.cancelTouch(touch.value.requestId), { ok: true, value: null });
+    assert.equal(aborted, 1);
+    core.record({ type: 'login', status: 'failed', reader: 'fido2', code: 'cancelled' });
+    assert.deepEqual(core.getPrompt(), { ok: true, value: { kind: 'none' } });
+    core.record({ type: 'login', status: 'failed', reader: 'fido2', code: 'user_presence_timeout' });
+    assert.deepEqual(core.getPrompt(), { ok: true, value: { kind: 'notice', code: 'key_timeout' } });
+    core.stop();
+  });
+
+  it('settings: changed when the policy allows, refused (and unchanged) when it does not', async () => {
     const { core } = setup({ settingsAllowed: { language: false } });
-    const changed = core.setSettings({ notifications: false });
+    const changed = await core.setSettings({ notifications: false });
     assert.ok(changed.ok);
     assert.equal(changed.value.values.notifications, false);
-    const refused = core.setSettings({ language: 'en', notifications: true });
+    const refused = await core.setSettings({ language: 'en', notifications: true });
     assert.equal(!refused.ok && refused.error.code, 'not-allowed');
     const now = core.getSettings();
     assert.ok(now.ok);

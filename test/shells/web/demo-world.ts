@@ -2,7 +2,8 @@
  * The simulated workstation of the web demo and of the browser end-to-end tests: an isolated
  * pcscd with its virtual readers (slot 0: the CPS reader, slot 1: the contactless badge
  * reader), a test PKI and a CPS card, a DESFire badge enrolled for the card's holder, a FIDO2 key
- * on the UDP CTAPHID simulator enrolled for the same person, the embedded OpenID provider the
+ * on the UDP CTAPHID simulator enrolled for the same person (and a blank one to enrol from the
+ * wizard, plugged in its place), the embedded OpenID provider the
  * agent probes, the agent runtime with the UI core, and the web shell serving the renderer and
  * the simulator control panel.
  *
@@ -36,6 +37,8 @@ import { AID, kmsFor, newMasters, tempRegister } from '../../means/desfire/badge
 export const DEMO_CARD_PIN = '1234';
 export const DEMO_BADGE_PIN = '4826';
 export const DEMO_KEY_PIN = '2468';
+/** How long the new key of `plug_new_key` waits for its touch (then it counts as touched). */
+export const DEMO_NEW_KEY_TOUCH_MS = 4000;
 export const DEMO_PERSON = { id: `rpps:${DEFAULT_HOLDER.rpps}`, name: `${DEFAULT_HOLDER.givenName} ${DEFAULT_HOLDER.surname}` };
 const CLIENT_ID = 'tessera-demo';
 
@@ -108,7 +111,7 @@ export async function openDemoWorld(opts: DemoWorldOptions = {}): Promise<DemoWo
 
     // FIDO2 key: the UDP CTAPHID simulator, enrolled for the holder through the same transport.
     const fidoStore = new JsonFileEnrolmentStore(join(dir, 'fido-store.json'));
-    const authenticator = new SimAuthenticator({ pin: DEMO_KEY_PIN });
+    let authenticator = new SimAuthenticator({ pin: DEMO_KEY_PIN });
     let key: UdpCtapDevice | undefined = await startUdpCtapDevice({ handler: authenticator.handler, devicePort: 0, hostPort: 0 });
     const keyUri = key.uri;
     const { devicePort, hostPort } = key;
@@ -145,7 +148,7 @@ export async function openDemoWorld(opts: DemoWorldOptions = {}): Promise<DemoWo
       badge: { keys: kmsFor(masters), register: reg.register, aid: AID },
       fido: { store: fidoStore, devices: [keyUri], timeoutMs: 10_000 },
       probe: { intervalMs: 2_000, timeoutMs: 1_000, backoff: { initialMs: 500, maxMs: 2_000 } },
-      ui: { policy: { settings: true, quit: true, enrol: ['badge'] }, log },
+      ui: { policy: { settings: true, quit: true, enrol: ['badge', 'fido2'] }, log },
     });
     cleanups.push(() => ui.stop());
 
@@ -199,6 +202,12 @@ export async function openDemoWorld(opts: DemoWorldOptions = {}): Promise<DemoWo
         }
         case 'plug_key':
           key ??= await startUdpCtapDevice({ handler: authenticator.handler, devicePort, hostPort });
+          return;
+        case 'plug_new_key':
+          // A blank key (same PIN) that takes a moment to be touched: the wizard shows "touch your key".
+          await key?.close();
+          authenticator = new SimAuthenticator({ pin: DEMO_KEY_PIN, touchDelayMs: DEMO_NEW_KEY_TOUCH_MS });
+          key = await startUdpCtapDevice({ handler: authenticator.handler, devicePort, hostPort });
           return;
         case 'unplug_key':
           await key?.close();

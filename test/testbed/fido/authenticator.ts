@@ -423,7 +423,9 @@ export class SimAuthenticator {
     const uvBuiltIn = !uvByToken && this.optionUv(p, 0x05);
     const matches = ids.map((id) => ({ id, cred: this.credentials.get(id.toString('hex')) })).filter((x) => x.cred && x.cred.rpId === rpId);
     if (matches.length === 0) fail(ST.NO_CREDENTIALS, 'no credential');
-    await touch();
+    // Option up: false (a silent pre-flight, CTAP 2.1 §6.2.2) asks for no touch.
+    const options = p.get(0x05);
+    if (!(options instanceof Map && options.get('up') === false)) await touch();
     if (uvBuiltIn && this.opts.uvMismatch) fail(ST.UV_INVALID, 'fingerprint');
     const uv = (uvByToken || uvBuiltIn) && !this.opts.clearUvFlag;
     const answers = matches.map(({ id, cred }) => this.assert(id, cred!, rpId, cdh, uv));

@@ -1,10 +1,12 @@
 /**
  * The audit input for a badge enrolment, re-key or revocation (src/main/means/desfire,
- * `EnrolmentAuditEntry`): `person` is who did it (the operator's two-factor session), the
- * details name the badge by its public identifiers (enrolment id, UID), the person it belongs
- * to and the key version — never a key, a PIN or a verifier.
+ * `EnrolmentAuditEntry`) and for a FIDO2 key enrolment (`FidoEnrolmentAuditEntry`): `person`
+ * is who did it (the operator's two-factor session), the details name the badge or key by its
+ * public identifiers (enrolment id, UID, credential id), the person it belongs to and the key
+ * version — never a key, a PIN or a verifier.
  */
 import type { EnrolmentAuditEntry } from '../../means/desfire/enrolment-audit.js';
+import type { FidoEnrolmentAuditEntry } from '../../means/fido2/enrolment-audit.js';
 import type { AuditDetails, AuditEventKind, AuditInput } from './record.js';
 
 const EVENT: Record<EnrolmentAuditEntry['kind'], AuditEventKind> = {
@@ -36,6 +38,20 @@ export function auditInputFromEnrolment(e: EnrolmentAuditEntry): AuditInput {
     factors: e.operatorFactors,
     person: e.operator,
     details,
+    time: e.at,
+  };
+}
+
+/** `means_enrolled` / `fido2.enrolled`: the key named by its credential id. */
+export function auditInputFromFidoEnrolment(e: FidoEnrolmentAuditEntry): AuditInput {
+  return {
+    event: 'means_enrolled',
+    decision: 'allow',
+    reason: 'fido2.enrolled',
+    means: 'fido2',
+    factors: e.operatorFactors,
+    person: e.operator,
+    details: { credentialId: e.credentialId, subjectPerson: e.subject },
     time: e.at,
   };
 }

@@ -44,4 +44,4 @@ export {
   type WindowsEventType,
 } from './sinks/windows-event-sink.js';
 export { auditInputFromDecision } from './from-decision.js';
-export { auditInputFromEnrolment } from './from-enrolment.js';
+export { auditInputFromEnrolment, auditInputFromFidoEnrolment } from './from-enrolment.js';

@@ -55,6 +55,8 @@ export interface EnrolmentOptions extends BadgeOptions {
   readonly audit?: EnrolmentAudit;
   /** Reader the badge is on (for the audit record). */
   readonly reader?: string;
+  /** Called once the badge is written and read back, just before the enrolment is audited and registered. */
+  readonly onRegistering?: () => void;
 }
 
 /** Checks the enrolment is authorised: a fresh 2FA of the person or of an operator. */
@@ -153,6 +155,7 @@ export async function enrolBlankBadge(channel: CardChannel, opts: EnrolmentOptio
       enrolledBy: opts.proof.subject.id,
       proofMeans: opts.proof.means,
     };
+    opts.onRegistering?.();
     await opts.audit?.record({
       kind: 'enrolment', ...operatorOf(opts.proof), enrolmentId, subject: opts.person.id, uid: record.uid, keyVersion, at: now,
       ...(opts.reader !== undefined ? { reader: opts.reader } : {}),

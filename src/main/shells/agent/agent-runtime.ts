@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../config/schema.js';
 import { sessionEngineSettings } from '../../config/schema.js';
-import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, auditInputFromEnrolment, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
+import { AuditForwarder, AuditLog, HttpCollectorSink, SyslogSink, auditInputFromAuthEvent, auditInputFromDecision, auditInputFromEnrolment, auditInputFromFidoEnrolment, type AuditInput, type AuditSink } from '../../integrations/audit/index.js';
 import { ControlServer, controlHandlerFor, defaultControlPath, degradedModeView, streamDecisions, agentStatus, type AgentSurroundings, type ControlHandler, type ControllableEngine } from '../../integrations/control/index.js';
 import { recordCardEvidence, startAgentAssertion, type AgentAssertion, type AgentAssertionOptions } from '../../integrations/sso/assertion/index.js';
 import type { SecretStore } from '../../integrations/keychain/index.js';
@@ -180,6 +180,11 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
       enrolmentAudit: {
         record: async (entry) => {
           await audit.append(auditInputFromEnrolment(entry));
+        },
+      },
+      fidoEnrolmentAudit: {
+        record: async (entry) => {
+          await audit.append(auditInputFromFidoEnrolment(entry));
         },
       },
       degraded,

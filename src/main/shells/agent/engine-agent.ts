@@ -14,6 +14,7 @@ import {
   BadgeError,
   badgePinLogin,
   enrolBlankBadge,
+  ENROLMENT_PROOF_MAX_AGE_MS,
   rekeyBadge,
   revokeBadge,
   tapBadge,
@@ -32,9 +33,10 @@ import { isTesseraError } from '../../errors.js';
 import { DegradedReasons, type DegradedReason } from '../../integrations/health/degraded-reasons.js';
 import type { AuthEvent } from '../../means/auth-event.js';
 import { FidoError } from '../../means/fido2/fido-error.js';
-import { DEFAULT_RP_ID, type UserVerification } from '../../means/fido2/index.js';
+import { checkEnrolmentPrecondition, DEFAULT_RP_ID, enrollFidoKey, type FidoEnrolment, type FidoEnrolmentAudit, type UserVerification } from '../../means/fido2/index.js';
 import type { OsEvent, OsEventKind, OsEventSource } from './os-events.js';
 import { fallbackEvent, keyCandidates, openPersonKey, personCredentials, userVerification, type EngineAgentFidoOptions, type FidoFallbackRequest } from './fido-fallback.js';
+import { auditedStore, enrolmentVerification, waitForKey, type FidoEnrolmentRequest } from './fido-enrolment.js';
 
 export type { DegradedReason };
 
@@ -76,6 +78,8 @@ export interface EngineAgentOptions {
   readonly osEvents?: OsEventSource;
   /** Makes each badge enrolment, re-key and revocation durable (audit) before it takes effect. */
   readonly enrolmentAudit?: EnrolmentAudit;
+  /** Makes each FIDO2 key enrolment durable (audit) before the enrolment store holds it. */
+  readonly fidoEnrolmentAudit?: FidoEnrolmentAudit;
   /** Degraded-mode reasons shared with the runtime (its connectivity probe adds its own); default: a private set. */
   readonly degraded?: DegradedReasons;
 }
@@ -329,12 +333,16 @@ export class EngineAgent {
    * by the badge layer (at most 5 minutes).
    */
   private operatorProof(): AuthEvent {
+    const proof = this.sessionTwoFactor();
+    if (!proof) throw new BadgeError('enrolment_refused', 'badge enrolment, re-key and revocation need an active two-factor session on this workstation', { reason: 'no_session' });
+    return proof;
+  }
+
+  /** The two-factor authentication of the active session's person, if the session is active and theirs. */
+  private sessionTwoFactor(): AuthEvent | undefined {
     const s = this.opts.engine.status();
     const proof = this.lastTwoFactor;
-    if (s.state !== 'active' || !s.current || !proof || proof.subject.id !== s.current.person.id) {
-      throw new BadgeError('enrolment_refused', 'badge enrolment, re-key and revocation need an active two-factor session on this workstation', { reason: 'no_session' });
-    }
-    return proof;
+    return s.state === 'active' && s.current && proof && proof.subject.id === s.current.person.id ? proof : undefined;
   }
 
   private badgeOptions(): EngineAgentBadgeOptions & { readonly audit?: EnrolmentAudit } {
@@ -353,8 +361,9 @@ export class EngineAgent {
    * Enrols the blank badge lying on `reader` for `person`, authorised by the current session's
    * two-factor authentication (the person themself, or an operator listed in `badge.operators`);
    * audited before the register binds the badge. `pin` (the badge PIN the person chose) is wiped.
+   * `onRegistering` is called once the badge is written and read back, before the audit record.
    */
-  async enrolBadge(req: { readonly reader: string; readonly person: { readonly id: string; readonly name: string }; readonly pin: Buffer; readonly maxTries?: number }): Promise<EnrolmentRecord> {
+  async enrolBadge(req: { readonly reader: string; readonly person: { readonly id: string; readonly name: string }; readonly pin: Buffer; readonly maxTries?: number; readonly onRegistering?: () => void }): Promise<EnrolmentRecord> {
     try {
       const proof = this.operatorProof();
       const b = this.badgeOptions();
@@ -363,10 +372,52 @@ export class EngineAgent {
           keys: b.keys, register: b.register, proof, person: req.person, pin: req.pin, reader: req.reader,
           ...(b.aid ? { aid: b.aid } : {}), ...(b.authMode ? { authMode: b.authMode } : {}), ...(b.now ? { now: b.now } : {}),
           ...(b.operators ? { operators: b.operators } : {}), ...(b.audit ? { audit: b.audit } : {}), ...(req.maxTries !== undefined ? { maxTries: req.maxTries } : {}),
+          ...(req.onRegistering ? { onRegistering: req.onRegistering } : {}),
         }),
       );
     } finally {
       req.pin.fill(0);
+    }
+  }
+
+  /**
+   * Enrols a FIDO2 key for the person of the active session, authorised by that session's
+   * two-factor authentication if it is at most 5 minutes old (`enrolment_refused`, reason
+   * `no_session` or `too_old`, before any key is looked for): waits for a key (NFC keys on the
+   * readers, the configured devices, USB keys), asks its PIN (`req.pin`) when it has one, makes
+   * the credential (the person touches the key: `req.onKeepalive`), audits the enrolment, then
+   * stores it. The PIN is wiped; aborting `req.signal` ends it with `cancelled`.
+   */
+  async enrolFidoKey(req: FidoEnrolmentRequest): Promise<FidoEnrolment> {
+    const fido = this.opts.fido;
+    if (!fido) throw new FidoError('enrolment_refused', 'FIDO2 keys are not configured on this workstation', { reason: 'no_fido' });
+    if (this.stopped) throw new FidoError('no_device', 'the agent is stopping');
+    const proof = this.sessionTwoFactor();
+    if (!proof) throw new FidoError('enrolment_refused', 'enrolling a key needs an active two-factor session on this workstation', { reason: 'no_session' });
+    checkEnrolmentPrecondition(proof, proof.subject.id, new Date(), ENROLMENT_PROOF_MAX_AGE_MS);
+    const timeoutMs = fido.timeoutMs ?? 30_000;
+    const candidates = async (): Promise<string[]> => {
+      const uris = await keyCandidates({ person: proof.subject.id }, fido, [...this.fidoReaders]);
+      // A key on a reader is released by the card handling before it is opened here.
+      await Promise.allSettled(uris.flatMap((u) => (u.startsWith('pcsc:') ? [this.busy.get(u.slice(5))] : [])));
+      return uris;
+    };
+    const transport = await waitForKey(candidates, this.opts.monitor, { signal: req.signal, timeoutMs: req.presentTimeoutMs ?? 60_000 });
+    let uv: UserVerification | undefined;
+    try {
+      uv = await enrolmentVerification(transport, req.pin, timeoutMs);
+      if (req.signal?.aborted) throw new FidoError('cancelled', 'the enrolment was cancelled');
+      req.onStep?.('writing');
+      const { enrolment } = await enrollFidoKey(transport, {
+        personEvent: proof, personId: proof.subject.id, verification: uv, maxEventAgeMs: ENROLMENT_PROOF_MAX_AGE_MS,
+        store: auditedStore(fido.store, this.opts.fidoEnrolmentAudit, proof, () => req.onStep?.('registering')),
+        ...(fido.rpId !== undefined ? { rpId: fido.rpId } : {}),
+        callOptions: { timeoutMs, ...(req.signal ? { signal: req.signal } : {}), ...(req.onKeepalive ? { onKeepalive: req.onKeepalive } : {}) },
+      });
+      return enrolment;
+    } finally {
+      if (uv?.kind === 'pin') uv.pin.fill(0);
+      await transport.close().catch(() => undefined);
     }
   }
 

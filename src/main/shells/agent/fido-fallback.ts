@@ -20,7 +20,7 @@ import { Ctap2Device } from '../../protocols/ctap2/ctap2-client.js';
 import { Ctap2Error } from '../../protocols/ctap2/ctap2-error.js';
 import { getAssertion } from '../../protocols/ctap2/get-assertion.js';
 import { CTAP_STATUS } from '../../protocols/ctap2/status-codes.js';
-import type { CtapTransport } from '../../transports/ctap/ctap-transport.js';
+import type { CtapKeepaliveStatus, CtapTransport } from '../../transports/ctap/ctap-transport.js';
 import { listFidoDevices, openCtapDevice } from '../../transports/ctap/open-ctap-device.js';
 import type { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { isTesseraError } from '../../errors.js';
@@ -53,6 +53,10 @@ export interface FidoFallbackRequest {
   readonly pin?: Buffer;
   /** Device URI to use; absent: the first key found. */
   readonly device?: string;
+  /** Aborting cancels the key's operation (CTAPHID_CANCEL): the login fails with `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Each keepalive of the key during the assertion (`user-presence-needed`: touch it now). */
+  readonly onKeepalive?: (status: CtapKeepaliveStatus) => void;
 }
 
 /**
@@ -133,7 +137,7 @@ export async function fallbackEvent(transport: CtapTransport, req: FidoFallbackR
       verification: uv,
       store: fido.store,
       fallback: true,
-      callOptions: { timeoutMs: fido.timeoutMs ?? 30_000 },
+      callOptions: { timeoutMs: fido.timeoutMs ?? 30_000, ...(req.signal ? { signal: req.signal } : {}), ...(req.onKeepalive ? { onKeepalive: req.onKeepalive } : {}) },
     });
     return event;
   } finally {

@@ -3,16 +3,17 @@
  * a blank badge, the first card that arrives is taken, the person chooses the badge's PIN on the
  * PIN pad, and the agent writes the keys and records the enrolment (`EngineAgent.enrolBadge`:
  * audited, the operator proof being the session's own two-factor authentication). Progress goes
- * out as `EnrolProgress`; one enrolment at a time; cancel works at any step before the writing.
+ * out as `EnrolProgress` (`present → writing → registering → done`); one enrolment at a time
+ * (`EnrolmentRunner`, shared with the key enrolment); cancel works at any step before the writing.
  */
-import { randomBytes } from 'node:crypto';
 import type { EnrolFailure, EnrolProgress, EnrolRequest, EnrolStarted } from '../../../shared/enrolment.js';
-import { IpcErrorCode, err, ok, type Result } from '../../../shared/result.js';
+import { IpcErrorCode, err, type Result } from '../../../shared/result.js';
 import { BadgeError } from '../../means/desfire/badge-error.js';
 import { PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../../means/desfire/badge-pin.js';
 import type { EnrolmentRecord } from '../../means/desfire/enrolment-register.js';
 import type { EngineStatus } from '../../session/engine/session-engine.js';
 import type { ReaderEvent } from '../../transports/pcsc/reader-monitor.js';
+import { EnrolmentRunner, type EnrolRun } from './enrolment-runner.js';
 import type { PinBroker } from './pin-broker.js';
 import { UiError } from './ui-error.js';
 
@@ -20,9 +21,12 @@ export interface BadgeEnrolmentOptions {
   readonly pins: PinBroker;
   readonly monitor: { on(listener: (e: ReaderEvent) => void): () => void };
   readonly status: () => EngineStatus;
-  readonly enrolBadge: (req: { reader: string; person: { id: string; name: string }; pin: Buffer }) => Promise<EnrolmentRecord>;
+  /** `onRegistering`: the badge is written and read back, the enrolment is being recorded. */
+  readonly enrolBadge: (req: { reader: string; person: { id: string; name: string }; pin: Buffer; onRegistering: () => void }) => Promise<EnrolmentRecord>;
   /** How long to wait for the badge (default 60 s). */
   readonly presentTimeoutMs?: number;
+  /** Shared with the other kinds of enrolment (default: a runner of its own). */
+  readonly runner?: EnrolmentRunner;
 }
 
 /** What a failed enrolment is called in the contract. */
@@ -45,82 +49,59 @@ export function enrolFailureOf(e: unknown): EnrolFailure {
 }
 
 export class BadgeEnrolment {
-  private current: { id: string; cancel: () => void } | undefined;
+  private readonly runner: EnrolmentRunner;
 
-  constructor(private readonly opts: BadgeEnrolmentOptions) {}
+  constructor(private readonly opts: BadgeEnrolmentOptions) {
+    this.runner = opts.runner ?? new EnrolmentRunner({ pins: opts.pins, status: opts.status });
+  }
 
   /** True while an enrolment runs: a blank badge the agent sees meanwhile is no news for the person. */
   get active(): boolean {
-    return this.current !== undefined;
+    return this.runner.active;
   }
 
   start(request: EnrolRequest, progress: (p: EnrolProgress) => void): Result<EnrolStarted> {
     if (request.kind !== 'badge') return err({ code: IpcErrorCode.notAllowed, message: 'only badges are enrolled from this screen' });
-    if (this.current) return err({ code: IpcErrorCode.busy, message: 'an enrolment is already in progress' });
-    const s = this.opts.status().current;
-    if (!s || s.state !== 'active') return err({ code: IpcErrorCode.noSession, message: 'enrolment needs an active session' });
-    const person = { id: s.person.id, name: s.person.name.trim() || s.person.id };
-    const id = randomBytes(12).toString('base64url');
-    let cancelled = false;
-    let stopWaiting: (() => void) | undefined;
-    this.current = {
-      id,
-      cancel: () => {
-        cancelled = true;
-        stopWaiting?.();
-        const p = this.opts.pins.prompt();
-        if (p.kind === 'pin') this.opts.pins.cancel(p.requestId);
-      },
-    };
-    const say = (step: 'present' | 'writing' | 'registering' | 'done'): void => progress({ enrolmentId: id, kind: 'badge', step });
-    const fail = (failure: EnrolFailure): void => progress({ enrolmentId: id, kind: 'badge', step: 'failed', failure });
-    const run = async (): Promise<void> => {
-      say('present');
-      this.opts.pins.showPresentBadge();
-      const reader = await new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => done(undefined), this.opts.presentTimeoutMs ?? 60_000);
-        const off = this.opts.monitor.on((e) => {
-          if (e.type === 'card-inserted') done(e.reader);
-        });
-        const done = (r: string | undefined): void => {
-          clearTimeout(timer);
-          off();
-          resolve(r);
-        };
-        stopWaiting = () => done(undefined);
-      });
-      this.opts.pins.clearPresentBadge();
-      if (cancelled) return fail('cancelled');
-      if (reader === undefined) return fail('timeout');
-      let pin: Buffer;
-      try {
-        pin = await this.opts.pins.ask({ reader, holder: person.name, means: 'desfire', reason: 'enrolment', length: { min: PIN_MIN_DIGITS, max: PIN_MAX_DIGITS } });
-      } catch (e) {
-        return fail(enrolFailureOf(e));
-      }
-      if (cancelled) {
-        pin.fill(0);
-        return fail('cancelled');
-      }
-      say('writing');
-      try {
-        await this.opts.enrolBadge({ reader, person, pin });
-      } catch (e) {
-        return fail(enrolFailureOf(e));
-      }
-      say('done');
-    };
-    void run()
-      .catch(() => fail('device_error'))
-      .finally(() => {
-        if (this.current?.id === id) this.current = undefined;
-      });
-    return ok({ enrolmentId: id });
+    return this.runner.start('badge', progress, (r) => this.run(r), enrolFailureOf);
   }
 
   cancel(enrolmentId: string): Result<null> {
-    if (!this.current || this.current.id !== enrolmentId) return err({ code: IpcErrorCode.staleRequest, message: 'no enrolment with this id is in progress' });
-    this.current.cancel();
-    return ok(null);
+    return this.runner.cancel(enrolmentId);
+  }
+
+  private async run(r: EnrolRun): Promise<void> {
+    const { pins } = this.opts;
+    r.say('present');
+    pins.showPresentBadge();
+    const reader = await this.firstCard(r.signal);
+    pins.clearPresentBadge();
+    if (r.signal.aborted) return r.fail('cancelled');
+    if (reader === undefined) return r.fail('timeout');
+    const pin = await pins.ask({ reader, holder: r.person.name, means: 'desfire', reason: 'enrolment', length: { min: PIN_MIN_DIGITS, max: PIN_MAX_DIGITS } });
+    if (r.signal.aborted) {
+      pin.fill(0);
+      return r.fail('cancelled');
+    }
+    r.say('writing');
+    await this.opts.enrolBadge({ reader, person: { ...r.person }, pin, onRegistering: () => r.say('registering') });
+    r.say('done');
+  }
+
+  /** The reader of the first card that arrives, or undefined after the timeout or a cancel. */
+  private firstCard(signal: AbortSignal): Promise<string | undefined> {
+    return new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), this.opts.presentTimeoutMs ?? 60_000);
+      const off = this.opts.monitor.on((e) => {
+        if (e.type === 'card-inserted') done(e.reader);
+      });
+      const stop = (): void => done(undefined);
+      signal.addEventListener('abort', stop, { once: true });
+      const done = (reader: string | undefined): void => {
+        clearTimeout(timer);
+        off();
+        signal.removeEventListener('abort', stop);
+        resolve(reader);
+      };
+    });
   }
 }

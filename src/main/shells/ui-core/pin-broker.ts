@@ -7,6 +7,9 @@
  * fails); the person's cancel gives `UiError('pin_cancelled')`. A submitted PIN becomes a fresh
  * Buffer whose ownership passes to the login (which wipes it after VERIFY); the bytes the bridge
  * handed over are wiped at once, and so are those of a refused or stale submission.
+ *
+ * "Touch your key" follows a key's PIN or the key's own keepalive; it carries a request id the
+ * UI cancels it with (`cancelTouch`), which aborts the key's operation.
  */
 import { randomBytes } from 'node:crypto';
 import type { PinRequest } from '../../means/cps/cps-login.js';
@@ -24,7 +27,8 @@ interface PendingPin {
   readonly resolve: (pin: Buffer) => void;
   readonly reject: (e: UiError) => void;
   readonly length: { readonly min: number; readonly max: number };
-  readonly then: Prompt;
+  /** Shown once the PIN is given: nothing, or the touch prompt with its cancel. */
+  readonly touchCancel: (() => void) | undefined;
 }
 
 export interface PinAsk {
@@ -34,8 +38,11 @@ export interface PinAsk {
   readonly triesLeft?: number;
   readonly reason?: PinReason;
   readonly length: { readonly min: number; readonly max: number };
-  /** After the PIN is given, ask the person to touch their key (a FIDO2 assertion follows). */
-  readonly touchAfter?: boolean;
+  /**
+   * After the PIN is given, ask the person to touch their key (a FIDO2 operation follows); the
+   * function is what cancelling that touch prompt does (abort the key's operation).
+   */
+  readonly touchAfter?: () => void;
 }
 
 /** FIDO2 PINs: at least 4 characters (CTAP 2.1 minimum); the contract carries digits up to 16. */
@@ -44,6 +51,8 @@ export const fidoPinLength = { min: 4, max: 16 } as const;
 export class PinBroker {
   private pending: PendingPin | undefined;
   private current: Prompt = noPrompt;
+  /** The touch prompt on show, with what cancelling it does. */
+  private touch: { readonly id: string; readonly cancel: () => void } | undefined;
   private readonly listeners = new Set<(p: Prompt) => void>();
   private stopped = false;
   private readonly aborted = new Set<string>();
@@ -82,7 +91,7 @@ export class PinBroker {
     this.abort('pin_superseded', 'another PIN request replaced this one');
     return new Promise<Buffer>((resolve, reject) => {
       const id = this.newId();
-      this.pending = { id, reader: a.reader, resolve, reject, length: a.length, then: a.touchAfter ? { kind: 'touch_key', requestId: id } : noPrompt };
+      this.pending = { id, reader: a.reader, resolve, reject, length: a.length, touchCancel: a.touchAfter };
       this.show({
         kind: 'pin',
         requestId: id,
@@ -106,7 +115,8 @@ export class PinBroker {
       this.pending = undefined;
       const bytes = Buffer.alloc(pin.length);
       bytes.set(pin);
-      this.show(p.then);
+      if (p.touchCancel) this.showTouchAs(p.id, p.touchCancel);
+      else this.show(noPrompt);
       p.resolve(bytes);
       return ok(null);
     } finally {
@@ -154,6 +164,24 @@ export class PinBroker {
     if (this.current.kind === 'present_badge') this.show(noPrompt);
   }
 
+  /**
+   * The key waits for a touch (its keepalive says so): "touch your key", unless a PIN request
+   * is open or the prompt is already on show. `cancel` is what `cancelTouch` does.
+   */
+  showTouch(cancel: () => void): void {
+    if (this.pending || this.current.kind === 'touch_key') return;
+    this.showTouchAs(this.newId(), cancel);
+  }
+
+  /** The person cancelled "touch your key": the prompt closes and the key's operation is aborted. */
+  cancelTouch(requestId: string): Result<null> {
+    const t = this.touch;
+    if (!t || t.id !== requestId || this.current.kind !== 'touch_key') return err({ code: IpcErrorCode.staleRequest, message: 'no touch prompt with this id is on show' });
+    this.show(noPrompt);
+    t.cancel();
+    return ok(null);
+  }
+
   /** The key answered (or failed): the touch prompt is over. */
   clearTouch(): void {
     if (this.current.kind === 'touch_key') this.show(noPrompt);
@@ -174,8 +202,14 @@ export class PinBroker {
     p.reject(new UiError(code, why));
   }
 
-  private show(prompt: Prompt): void {
+  private showTouchAs(id: string, cancel: () => void): void {
+    this.show({ kind: 'touch_key', requestId: id }, { id, cancel });
+  }
+
+  /** Shows `prompt` (with the touch prompt's cancel, for a touch prompt) and tells the listeners. */
+  private show(prompt: Prompt, touch?: { readonly id: string; readonly cancel: () => void }): void {
     this.current = prompt;
+    this.touch = touch;
     for (const l of [...this.listeners]) {
       try {
         l(prompt);

@@ -10,6 +10,8 @@ import { ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { IpcErrorCode, err, ok } from '../../../shared/result.js';
 import type { SsoView } from '../../../shared/status-view.js';
 import { BadgeEnrolment } from './badge-enrolment.js';
+import { EnrolmentRunner } from './enrolment-runner.js';
+import { KeyEnrolment } from './key-enrolment.js';
 import { fidoPinLength, PinBroker } from './pin-broker.js';
 import { UiCore, type UiCoreOptions } from './ui-core.js';
 
@@ -75,6 +77,9 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     return s?.person.name.trim() || person;
   };
   const rt: { runtime?: AgentRuntime } = {};
+  // The security-key login in progress from the UI: cancelling "touch your key" aborts it.
+  let keyRun: AbortController | undefined;
+  const cancelKeyRun = (): void => keyRun?.abort();
   const runtime = await startAgentRuntime({
     ...runtimeOptions,
     monitor,
@@ -83,7 +88,7 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     // A badge tapped outside a window asks its PIN (badge + PIN) on the same PIN pad.
     ...(badge ? { badge: { ...badge, pinPad: badge.pinPad ?? badgePinPad } } : {}),
     // The key's PIN is typed on the same PIN pad; the touch prompt follows it.
-    ...(fido ? { fido: { ...fido, pinPad: (person: string) => pins.ask({ reader: FIDO_PROMPT, holder: holderOf(person), means: 'fido2', length: fidoPinLength, touchAfter: true }) } } : {}),
+    ...(fido ? { fido: { ...fido, pinPad: (person: string) => pins.ask({ reader: FIDO_PROMPT, holder: holderOf(person), means: 'fido2', length: fidoPinLength, touchAfter: cancelKeyRun }) } } : {}),
   });
   rt.runtime = runtime;
   // Decisions are heard before the call that made them returns: the name is known before the PIN is asked.
@@ -97,26 +102,46 @@ export async function startUiAgent(opts: UiAgentOptions): Promise<UiAgent> {
     const s = runtime.engine.status().current;
     if (!s) return err({ code: IpcErrorCode.noSession, message: 'no session to resume with a security key' });
     if (s.state === 'active') return err({ code: IpcErrorCode.busy, message: 'the session is already open' });
+    const run = new AbortController();
+    keyRun = run;
     runtime.agent
-      .fidoFallback({ person: s.person.id })
-      .catch(() => undefined) // refused and recorded by the agent; the report turns it into a notice
-      .finally(() => pins.clearTouch());
+      .fidoFallback({
+        person: s.person.id,
+        signal: run.signal,
+        // The key asks for a touch: "touch your key", which the person may cancel.
+        onKeepalive: (status) => {
+          if (status === 'user-presence-needed') pins.showTouch(cancelKeyRun);
+        },
+      })
+      .catch(() => undefined) // refused (or cancelled) and recorded by the agent; the report turns a refusal into a notice
+      .finally(() => {
+        if (keyRun === run) keyRun = undefined;
+        pins.clearTouch();
+      });
     return ok(null);
   };
-  // Badges enrolled from the UI inside the person's two-factor session (when badges are configured).
-  const enrolment = badge ? new BadgeEnrolment({ pins, monitor, status: () => runtime.engine.status(), enrolBadge: (req) => runtime.agent.enrolBadge(req) }) : undefined;
+  // Badges and keys enrolled from the UI inside the person's two-factor session (when configured), one at a time.
+  const runner = new EnrolmentRunner({ pins, status: () => runtime.engine.status() });
+  const badges = badge ? new BadgeEnrolment({ pins, monitor, runner, status: () => runtime.engine.status(), enrolBadge: (req) => runtime.agent.enrolBadge(req) }) : undefined;
+  const keys = fido ? new KeyEnrolment({ pins, runner, enrolFidoKey: (req) => runtime.agent.enrolFidoKey(req) }) : undefined;
+  const enrolKinds = [...(badges ? (['badge'] as const) : []), ...(keys ? (['fido2'] as const) : [])];
   const started = new UiCore({
     ...ui,
+    // Enrolment of what is configured, unless the host says otherwise.
+    policy: { ...ui?.policy, enrol: ui?.policy?.enrol ?? enrolKinds },
     runtime,
     pins,
     monitor,
     ...(fido ? { securityKey } : {}),
     ...ssoOf(opts.config.sso.issuerUrl, runtime),
-    ...(enrolment
+    ...(badges || keys
       ? {
-          enrol: (request, progress) => Promise.resolve(enrolment.start(request, progress)),
-          cancelEnrol: (id) => enrolment.cancel(id),
-          quiet: () => enrolment.active,
+          enrol: (request, progress) => {
+            const kind = request.kind === 'badge' ? badges : keys;
+            return Promise.resolve(kind ? kind.start(request, progress) : err({ code: IpcErrorCode.notAllowed, message: `no ${request.kind} enrolment on this workstation` }));
+          },
+          cancelEnrol: (id) => runner.cancel(id),
+          quiet: () => runner.active,
         }
       : {}),
   });

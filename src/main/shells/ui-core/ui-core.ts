@@ -5,7 +5,8 @@
  * - Status: the engine's status, the degraded reasons and the readers projected into a
  *   `StatusView`, pushed whenever it changes (decision recorded, reader or daemon event, PIN
  *   prompt, degraded reason; a one-second check catches the rest) and only when it changed.
- * - Prompt: the PIN pad (`PinBroker`, the runtime's `pinPad`), notices after a failed login.
+ * - Prompt: the PIN pad (`PinBroker`, the runtime's `pinPad`), "touch your key" (cancelled with
+ *   `cancelTouch`, which aborts the key's operation), notices after a failed login.
  * - Actions: lock and sign out go to the recorded engine (refused with `no-session` when there
  *   is nobody to lock or sign out); retry asks the identity provider probe now; the security-key
  *   fallback and enrolment run what the host was given, and are `not-allowed` otherwise (the
@@ -22,6 +23,7 @@ import type { Decision } from '../../session/policy/decision.js';
 import type { ReaderEvent } from '../../transports/pcsc/reader-monitor.js';
 import type { EngineAgentRecord } from '../agent/engine-agent.js';
 import type { PinBroker } from './pin-broker.js';
+import { SettingsRefused, type SettingsStore } from './settings-store.js';
 import { statusViewOf } from './status-projection.js';
 
 /** What the UI core needs of the agent runtime (`AgentRuntime` has it). */
@@ -60,8 +62,10 @@ export interface UiCoreOptions extends UiCoreExtras {
   readonly monitor: { on(listener: (e: ReaderEvent) => void): () => void };
   /** What the policy lets the user do (default: quit only, plus what `extras` provide). */
   readonly policy?: { readonly settings?: boolean; readonly quit?: boolean; readonly enrol?: AllowedActions['enrol'] };
-  /** Which settings the policy lets the user change (default: all). */
+  /** Which settings the policy lets the user change (default: all); ignored with `settingsStore`. */
   readonly settingsAllowed?: Partial<Record<SettingName, boolean>>;
+  /** Where the settings are kept (the user's settings file); absent: in memory only. */
+  readonly settingsStore?: SettingsStore;
   /** True while failed logins are expected and not news for the person (a blank badge being enrolled). */
   readonly quiet?: () => boolean;
   /** Status re-check period (default 1000 ms). */
@@ -89,6 +93,7 @@ const noticeOfCode: Readonly<Record<string, NoticeCode>> = {
   uv_unavailable: 'security_key_unavailable',
   pin_auth_blocked: 'pin_blocked',
   uv_blocked: 'pin_blocked',
+  // `cancelled` (the person cancelled "touch your key") is no news: no notice.
 };
 
 export class UiCore implements TesseraHost {
@@ -213,6 +218,10 @@ export class UiCore implements TesseraHost {
     return this.opts.pins.cancel(requestId);
   }
 
+  cancelTouch(requestId: string): Result<null> {
+    return this.opts.pins.cancelTouch(requestId);
+  }
+
   async lock(): Promise<Result<null>> {
     const s = this.opts.runtime.engine.status();
     if (!s.current || s.current.state !== 'active') return err({ code: IpcErrorCode.noSession, message: 'no active session to lock' });
@@ -271,17 +280,30 @@ export class UiCore implements TesseraHost {
     return ok(this.settingsView());
   }
 
-  setSettings(changes: Partial<UserSettings>): Result<SettingsView> {
-    const allowed = this.settingsView().allowed;
+  async setSettings(changes: Partial<UserSettings>): Promise<Result<SettingsView>> {
+    const view = this.settingsView();
     const names = Object.keys(changes) as SettingName[];
-    if (names.some((n) => !allowed[n])) return err({ code: IpcErrorCode.notAllowed, message: 'the policy does not let the user change this setting' });
-    this.settings = { ...this.settings, ...changes };
+    const notAllowed = err({ code: IpcErrorCode.notAllowed, message: 'the policy does not let the user change this setting' });
+    if (names.some((n) => !view.allowed[n])) return notAllowed;
+    const next = { ...view.values, ...changes };
+    const store = this.opts.settingsStore;
+    if (store) {
+      try {
+        await store.save(next);
+      } catch (e) {
+        if (e instanceof SettingsRefused) return notAllowed;
+        this.opts.log?.('ui core: the settings could not be saved', e);
+        return err({ code: IpcErrorCode.internal, message: 'the settings could not be saved' });
+      }
+    }
+    this.settings = next;
     return ok(this.settingsView());
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
   private settingsView(): SettingsView {
+    if (this.opts.settingsStore) return this.opts.settingsStore.view();
     const given = this.opts.settingsAllowed ?? {};
     const allowed = Object.fromEntries(settingNames.map((n) => [n, given[n] ?? true])) as Record<SettingName, boolean>;
     return { values: { ...this.settings }, allowed };

@@ -17,6 +17,8 @@ export const simulatorActions = [
   'tap_badge',
   'present_new_badge',
   'plug_key',
+  /** A new key (blank, with the demo key's PIN) in the key's place, for the enrolment wizard. */
+  'plug_new_key',
   'unplug_key',
   'cut_network',
   'restore_network',
