@@ -55,6 +55,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
   it('short APDUs: chained requests (CLA 90) and GET RESPONSE answers, up to 7609 bytes', async () => {
     const card = new NfcFidoCard({ handler: echo, extendedLength: false });
     await bed.insert(0, card);
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     try {
       const t = await openCtapDevice(`pcsc:${reader}`, { monitor });
       try {
@@ -82,6 +84,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
 
   it('without a monitor, openCtapDevice runs its own and stops it on close', async () => {
     await bed.insert(0, new NfcFidoCard({ handler: echo }));
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     try {
       const t = await openCtapDevice(`pcsc:${reader}`);
       try {
@@ -98,6 +102,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
   it('extended-length APDUs: one APDU each way', async () => {
     const card = new NfcFidoCard({ handler: echo });
     await bed.insert(0, card);
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     try {
       await monitor.withCard(reader, async (channel) => {
         const t = await CtapNfcTransport.open(channel, { extendedLength: true });
@@ -121,6 +127,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
       return echo(request, ctx);
     };
     await bed.insert(0, new NfcFidoCard({ handler: slow, pollWindowMs: 50 }));
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     try {
       const t = await openCtapDevice(`pcsc:${reader}`, { monitor });
       try {
@@ -145,6 +153,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
       pollWindowMs: 30,
     });
     await bed.insert(0, card);
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     try {
       const t = await openCtapDevice(`pcsc:${reader}`, { monitor });
       try {
@@ -166,6 +176,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
     await bed.insert(0, new NfcFidoCard({ handler: echo, extendedLength: false }), {
       beforeApdu: (apdu) => (apdu[0] === 0x80 && apdu[1] === 0x10 ? 'pull' : undefined),
     });
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     const t = await openCtapDevice(`pcsc:${reader}`, { monitor });
     try {
       await assert.rejects(t.cbor(payload(600)), isCode('device_removed'));
@@ -178,6 +190,8 @@ describe('CTAP over PC/SC through the real pcscd', () => {
 
   it('a card without the FIDO applet: nfc_select_failed with the status word', async () => {
     await bed.insert(0, new NotFidoCard());
+    // The test's monitor can lag the bed's own watcher by a status round (more under load).
+    await monitor.waitForCard(reader, 15_000);
     try {
       await assert.rejects(openCtapDevice(`pcsc:${reader}`, { monitor }), (e: unknown) => isCode('nfc_select_failed')(e) && (e as CtapTransportError).sw === 0x6a82);
       // The failed open released the reader.
