@@ -13,6 +13,7 @@
  * read and decision (answer of the last APDU → unlocked).
  *
  *   ./scripts/testnet.sh node --enable-source-maps build/scripts/bench/tap-unlock.js [--runs N (>= 100, default 150)] [--out bench-results/tap-unlock.json]
+ *   (TAP_BENCH_TRACE=1: also the agent's side of each tap, `agentSideMs`)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../src/main/shells/agent/agent.js';
 import { TrustStore } from '../../src/main/means/cps/trust-store.js';
 import { ReaderMonitor } from '../../src/main/transports/pcsc/reader-monitor.js';
+import { PcscCardChannel } from '../../src/main/transports/pcsc/pcsc-card-channel.js';
 import { MinimalSession } from '../../src/main/session/minimal-session.js';
 import { enrolBlankBadge, JsonEnrolmentRegister, tapBadge, type BadgeKeySource } from '../../src/main/means/desfire/index.js';
 import { FileKms, parseKmsConfig } from '../../src/main/integrations/kms/index.js';
@@ -69,6 +71,30 @@ class TimedCard implements VirtualCard {
     this.log.push({ ins: apdu[1] ?? 0, tIn, tOut: performance.now(), apdu: Buffer.from(apdu) });
     return out;
   }
+}
+
+/**
+ * TAP_BENCH_TRACE=1: the agent's side of each tap (diagnostic, off by default so the figures
+ * are not touched): when its SCardConnect is asked and answered, when each transmit is called
+ * and resolved. With the card's log this splits each APDU into transport (call → answer, less
+ * the card's compute) and agent code (answer → next call).
+ */
+const trace: { connectCall: number; connectDone: number; calls: number[]; dones: number[] } = { connectCall: 0, connectDone: 0, calls: [], dones: [] };
+function installTrace(): void {
+  const open = PcscCardChannel.open.bind(PcscCardChannel);
+  PcscCardChannel.open = async (...a: Parameters<typeof PcscCardChannel.open>) => {
+    trace.connectCall = performance.now();
+    const ch = await open(...a);
+    trace.connectDone = performance.now();
+    return ch;
+  };
+  const transmit = PcscCardChannel.prototype.transmit;
+  PcscCardChannel.prototype.transmit = async function (this: PcscCardChannel, apdu: Buffer) {
+    trace.calls.push(performance.now());
+    const r = await transmit.call(this, apdu);
+    trace.dones.push(performance.now());
+    return r;
+  };
 }
 
 function args(argv: readonly string[]): { runs: number; out: string } {
@@ -155,6 +181,9 @@ async function main(): Promise<void> {
     });
     const card = new TimedCard(badge);
 
+    const tracing = process.env['TAP_BENCH_TRACE'] === '1';
+    if (tracing) installTrace();
+    const traced: Record<string, number[]> = { toConnectCall: [], scardConnect: [], toFirstTransmit: [], transportPerApdu: [], agentGapPerApdu: [], afterLastAnswer: [] };
     const session = new MinimalSession();
     const monitor = new ReaderMonitor();
     let insertedAt = 0;
@@ -192,6 +221,8 @@ async function main(): Promise<void> {
       card.log = [];
       kmsMs = 0;
       insertedAt = 0;
+      trace.calls = [];
+      trace.dones = [];
       const unlocked = new Promise<number>((ok, ko) => {
         const timer = setTimeout(() => ko(new Error('no unlock within 5 s')), 5000);
         onUnlock = (t) => {
@@ -212,12 +243,27 @@ async function main(): Promise<void> {
         tapApdus = card.log.map((l) => l.apdu);
         const s = stepsOf(card.log, insertedAt, t1);
         if (s) for (const k of STEPS) steps[k].push(s[k]);
+        if (tracing && trace.calls.length === card.log.length && trace.dones.length === card.log.length) {
+          traced['toConnectCall']?.push(trace.connectCall - insertedAt);
+          traced['scardConnect']?.push(trace.connectDone - trace.connectCall);
+          traced['toFirstTransmit']?.push((trace.calls[0] ?? 0) - trace.connectDone);
+          card.log.forEach((l, k) => {
+            traced['transportPerApdu']?.push((trace.dones[k] ?? 0) - (trace.calls[k] ?? 0) - (l.tOut - l.tIn));
+            if (k > 0) traced['agentGapPerApdu']?.push((trace.calls[k] ?? 0) - (trace.dones[k - 1] ?? 0));
+          });
+          traced['afterLastAnswer']?.push(t1 - (trace.dones[trace.dones.length - 1] ?? 0));
+        }
       }
       // Let the agent's release (card reset) finish before the badge leaves the field.
       await sleep(Number(process.env['TAP_BENCH_SETTLE_MS'] ?? 0));
       await bed.eject(0);
     }
     await agent.stop();
+    if (tracing) {
+      // Printed at once: the floor's phases below take minutes.
+      const p50 = (v: number[]): string => (v.length ? summarize(v).p50.toFixed(3) : '-');
+      process.stderr.write(`agent side p50: ${Object.entries(traced).map(([k, v]) => `${k} ${p50(v)} (n ${v.length})`).join(', ')} ms; steps p50: ${STEPS.map((k) => `${k} ${p50(steps[k])}`).join(', ')}; tap p50 ${p50(taps)}\n`);
+    }
 
     // Floor: raw round trips to the same card, no agent code on the path.
     await bed.insert(0, card);
@@ -339,6 +385,7 @@ async function main(): Promise<void> {
       coldSevenNoopsAfterInsertMs: summarize(coldSeven),
       floor: { coldTapReplayMs: coldReplayS, coldLongAnswersReplayMs: coldSizedS, perApduMs: perApdu, cardComputeMsPerTap: computeS, apdus: apdusPerTap, floorMs },
       warmFloor: { rawNoopRoundTripMs: rttS, rawTapReplayMs: replayS, rawLongAnswersReplayMs: sizedS, perApduMs: warmPerApdu, floorMs: warmFloorMs, p50OverWarmFloor: tapS.p50 / warmFloorMs },
+      ...(tracing ? { agentSideMs: Object.fromEntries(Object.entries(traced).map(([k, v]) => [k, v.length ? summarize(v) : null])) } : {}),
       target: { ratio: TARGET_RATIO, p50OverFloor: ratio, met: ratio < TARGET_RATIO, p50WithoutConnectOverFloor: ratioNoConnect },
     };
     const outPath = resolve(out);
@@ -354,6 +401,7 @@ async function main(): Promise<void> {
         `  warm floor (back-to-back, diagnostic): no-op p50 ${f(rttS.p50)} ms; 7 tap APDUs p50 ${f(replayS.p50)} ms; 7 long answers p50 ${f(sizedS.p50)} ms; floor ${f(warmFloorMs)} ms, p50 / warm floor ${f(tapS.p50 / warmFloorMs)}`,
         `  diagnostics: same no-op through the agent's transport (PcscCardChannel) p50 ${f(summarize(transportRtt).p50)} ms; whole tap in process (no pcscd) p50 ${f(summarize(inProcess).p50)} ms; first 7 no-ops after a fresh insert+connect p50 ${f(summarize(coldSeven).p50)} ms`,
         `  p50 / floor = ${f(ratio)} (target < ${TARGET_RATIO}: ${ratio < TARGET_RATIO ? 'met' : 'NOT met'}; without the SCardConnect step ${f(ratioNoConnect)})${report.quickack === false ? '  [no TCP quickack: run under scripts/testnet.sh]' : ''}`,
+        ...(tracing ? [`  agent side p50 (TAP_BENCH_TRACE): ${Object.entries(traced).map(([k, v]) => `${k} ${v.length ? f(summarize(v).p50) : '-'}`).join(', ')} ms`] : []),
         `  written to ${outPath}`,
         '',
       ].join('\n'),

@@ -41,7 +41,7 @@ describe('configuration schema: defaults and valid settings', () => {
     assert.deepEqual(c, {
       session: { windowMinutes: 240, removalAction: 'lock', fastUserSwitching: true },
       cps: { trustAnchors: [] },
-      desfire: { applicationAid: 'F51230' },
+      desfire: { applicationAid: 'F51230', operators: [] },
       fido2: { rpId: 'tessera.local' },
       audit: { dir: '/var/lib/tessera/audit', rotation: { maxFileBytes: 16_777_216, daily: true }, forwarding: { queueMaxBytes: 67_108_864 } },
       sso: { scopes: ['openid'], acrValues: [], requiredAmr: [], autoSignIn: true, signInTimeoutSeconds: 120, subjectClaim: 'sub', browserLogout: true, assertion: { keyDir: '/var/lib/tessera/agent-keys', providers: [] } },
@@ -55,7 +55,7 @@ describe('configuration schema: defaults and valid settings', () => {
     const full = {
       session: { windowMinutes: 720, removalAction: 'none', idleLockMinutes: 480, fastUserSwitching: false },
       cps: { trustAnchors: ['/etc/tessera/igc-sante.pem'], trustAnchorFolder: '/etc/tessera/anchors' },
-      desfire: { kmsConfigPath: '/etc/tessera/kms.json', applicationAid: 'f51231', enrolmentRegisterPath: '/var/lib/tessera/badges.json' },
+      desfire: { kmsConfigPath: '/etc/tessera/kms.json', applicationAid: 'f51231', enrolmentRegisterPath: '/var/lib/tessera/badges.json', operators: ['rpps:10001234567'] },
       fido2: { enrolmentStorePath: '/var/lib/tessera/fido.json', rpId: 'sso.chu-exemple.fr' },
       audit: { dir: '/var/log/tessera', rotation: { maxFileBytes: 65_536, daily: false }, forwarding: { httpUrl: 'https://collecteur.chu-exemple.fr/audit', syslog: 'syslog.chu-exemple.fr:6514', queueMaxBytes: 65_536 } },
       sso: {
@@ -128,6 +128,7 @@ describe('configuration schema: every invalid case names the field and what is a
     ['desfire.applicationAid', 'F5123000', 'config.not_allowed', '6 hex digits'],
     ['desfire.kmsConfigPath', 3, 'config.wrong_type', 'file path'],
     ['desfire.enrolmentRegisterPath', '', 'config.not_allowed', 'file path'],
+    ['desfire.operators', 'rpps:10001234567', 'config.wrong_type', 'subject ids'],
     ['fido2.enrolmentStorePath', [], 'config.wrong_type', 'file path'],
     ['fido2.rpId', 'Tessera.Local', 'config.not_allowed', 'domain'],
     ['fido2.rpId', 'a..b', 'config.not_allowed', 'domain'],
@@ -164,6 +165,7 @@ describe('configuration schema: every invalid case names the field and what is a
     rejects('{"cps":{"trustAnchors":["a.pem",""]}}', 'cps.trustAnchors[1]', 'config.not_allowed', 'PEM');
     rejects('{"sso":{"scopes":["openid","a b"]}}', 'sso.scopes[1]', 'config.not_allowed', 'scope');
     rejects(JSON.stringify({ cps: { trustAnchors: Array.from({ length: 65 }, (_, i) => `/a/${i}.pem`) } }), 'cps.trustAnchors', 'config.not_allowed', '64');
+    rejects(JSON.stringify({ desfire: { operators: ['rpps 1000'] } }), 'desfire.operators[0]', 'config.not_allowed', 'subject ids');
   });
 
   it('a missing setting that another one requires: sso.clientId with sso.issuerUrl', () => {

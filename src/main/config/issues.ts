@@ -31,6 +31,7 @@ export const ALLOWED: Readonly<Record<SettingPath, string>> = {
   'desfire.kmsConfigPath': 'file path',
   'desfire.applicationAid': '3-byte AID as 6 hex digits (e.g. F51230)',
   'desfire.enrolmentRegisterPath': 'file path',
+  'desfire.operators': 'array of subject ids (e.g. rpps:10001234567; at most 256)',
   'fido2.enrolmentStorePath': 'file path',
   'fido2.rpId': 'lower-case domain name (e.g. tessera.local)',
   'audit.dir': 'folder path',

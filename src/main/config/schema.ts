@@ -77,6 +77,8 @@ export const desfireSchema = z.strictObject({
   kmsConfigPath: filePath.optional(),
   applicationAid: z.string().regex(/^[0-9A-Fa-f]{6}$/).default('F51230'),
   enrolmentRegisterPath: filePath.optional(),
+  /** Badge office operators: subject ids allowed to enrol, re-key or revoke someone else's badge. */
+  operators: z.array(z.string().regex(/^[A-Za-z0-9:._@-]{1,64}$/)).max(256).default([]),
 });
 
 export const fido2Schema = z.strictObject({
@@ -218,6 +220,7 @@ export const SETTINGS = {
   'desfire.kmsConfigPath': { userSettable: false, path: 'file' },
   'desfire.applicationAid': { userSettable: false },
   'desfire.enrolmentRegisterPath': { userSettable: false, path: 'file' },
+  'desfire.operators': { userSettable: false },
   'fido2.enrolmentStorePath': { userSettable: false, path: 'file' },
   'fido2.rpId': { userSettable: false },
   'audit.dir': { userSettable: false, path: 'file' },

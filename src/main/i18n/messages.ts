@@ -142,6 +142,10 @@ const MESSAGES: Record<string, Record<Lang, Text>> = {
   badge_revoked: { fr: () => 'Ce badge a été révoqué : adressez-vous au bureau des badges.', en: () => 'This badge has been revoked: contact the badge office.' },
   badge_not_blank: { fr: () => 'Ce badge est déjà personnalisé : il ne peut pas être enregistré à nouveau.', en: () => 'This badge is already personalised: it cannot be enrolled again.' },
   badge_pin_format: { fr: () => 'Le code PIN du badge comporte de 4 à 8 chiffres.', en: () => 'The badge PIN is 4 to 8 digits.' },
+  audit_unavailable: {
+    fr: (p) => `Opération refusée, rien n’a été modifié : le journal d’audit ne peut pas l’enregistrer (${p.reason ?? ''}).`,
+    en: (p) => `Operation refused, nothing was changed: the audit trail cannot record it (${p.reason ?? ''}).`,
+  },
   register_invalid: { fr: () => 'Registre des badges illisible ou invalide.', en: () => 'The badge register is unreadable or invalid.' },
   kms_config_invalid: { fr: (p) => `Configuration du KMS invalide : ${p.reason ?? ''}`, en: (p) => `Invalid KMS configuration: ${p.reason ?? ''}` },
   kms_insecure_file: {
@@ -300,6 +304,7 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
   'desfire.kmsConfigPath': { fr: 'chemin de fichier', en: 'file path' },
   'desfire.applicationAid': { fr: 'AID de 3 octets en 6 chiffres hexadécimaux (ex. F51230)', en: '3-byte AID as 6 hex digits (e.g. F51230)' },
   'desfire.enrolmentRegisterPath': { fr: 'chemin de fichier', en: 'file path' },
+  'desfire.operators': { fr: 'liste d’identifiants de personne (ex. rpps:10001234567 ; 256 au plus)', en: 'array of subject ids (e.g. rpps:10001234567; at most 256)' },
   'fido2.enrolmentStorePath': { fr: 'chemin de fichier', en: 'file path' },
   'fido2.rpId': { fr: 'nom de domaine en minuscules (ex. tessera.local)', en: 'lower-case domain name (e.g. tessera.local)' },
   'audit.dir': { fr: 'chemin de dossier', en: 'folder path' },

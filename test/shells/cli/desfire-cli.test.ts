@@ -3,12 +3,14 @@
  * pcscd, with the DESFire simulator (and the CPS simulator for the enrolment proof). Checks the
  * stable JSON outputs and exit codes: enrolment of blank EV1/EV2 badges (random UID too), auth,
  * read-identity, wrong master, bad MAC, no card, not a DESFire card, card pulled in the middle
- * of the authentication, revoked badge, PIN try limit across processes.
+ * of the authentication, revoked badge, PIN try limit across processes; enrolment, re-key and
+ * revocation recorded in the audit trail before they take effect (and refused, exit 9, changing
+ * nothing, when no audit trail can be opened), operators from the configuration only.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +33,7 @@ describe('tessera desfire through the real pcscd', () => {
   let kms: string;
   let otherKms: string;
   let register: string;
+  let auditDir: string;
   const badgeReader = (): string => bed.readerNames[0];
   const cpsReader = (): string => bed.readerNames[1];
 
@@ -60,10 +63,21 @@ describe('tessera desfire through the real pcscd', () => {
     return keys;
   }
 
-  const enrolArgs = (person = 'rpps:10001234567', extra: string[] = []) => [
+  const enrolArgs = (person = 'rpps:10001234567', extra: string[] = ['--audit-dir', auditDir]) => [
     'desfire', 'enroll', '--reader', badgeReader(), '--cps-reader', cpsReader(), '--trust', trust, '--kms', kms, '--register', register,
     '--person', person, '--name', 'Alice Durand', '--pins-stdin', '--json', ...extra,
   ];
+  const revokeArgs = (enrolmentId: string, extra: string[] = ['--audit-dir', auditDir]) => [
+    'desfire', 'revoke', '--register', register, '--enrolment', enrolmentId, '--cps-reader', cpsReader(), '--trust', trust, '--pin-stdin', '--json', ...extra,
+  ];
+  const rekeyArgs = (newKms: string, version: number, extra: string[] = ['--audit-dir', auditDir]) => [
+    'desfire', 'rekey', '--reader', badgeReader(), '--kms', kms, '--new-kms', newKms, '--key-version', String(version), '--register', register,
+    '--cps-reader', cpsReader(), '--trust', trust, '--pin-stdin', '--json', ...extra,
+  ];
+  /** Every record of the audit trail in `folder`, in order. */
+  const auditRecords = (folder: string): Record<string, unknown>[] =>
+    readdirSync(folder).filter((f) => f.endsWith('.jsonl')).sort()
+      .flatMap((f) => readFileSync(join(folder, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
 
   async function enrolled(opts: ConstructorParameters<typeof DesfireCard>[0]): Promise<{ card: DesfireCard; enrolmentId: string }> {
     const card = new DesfireCard(opts);
@@ -84,6 +98,7 @@ describe('tessera desfire through the real pcscd', () => {
     masters = writeKms(kms);
     writeKms(otherKms);
     register = join(dir, 'register.json');
+    auditDir = join(dir, 'audit');
     const cert = await pki.issueCardCertificate();
     await bed.insert(1, new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
   });
@@ -163,9 +178,11 @@ describe('tessera desfire through the real pcscd', () => {
 
   it('a revoked badge is refused (exit 8) although its keys authenticate', async () => {
     const { enrolmentId } = await enrolled({ ev2: true, randomUid: true });
-    const rv = await tessera(['desfire', 'revoke', '--register', register, '--enrolment', enrolmentId, '--by', 'rpps:10005555555', '--reason', 'perdu', '--json']);
+    const rv = await tessera(revokeArgs(enrolmentId, ['--audit-dir', auditDir, '--reason', 'lost']), '1234\n');
     assert.equal(rv.code, 0, rv.stderr);
     assert.equal(rv.json?.['known'], true);
+    assert.equal(rv.json?.['revokedBy'], 'rpps:10001234567', 'the revocation is made by the CPS holder');
+    assert.equal(rv.json?.['reason'], 'lost');
     const auth = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', kms, '--aid', AID, '--key-no', '1', '--json']);
     assert.equal(auth.code, 0, 'the keys still authenticate');
     const id = await tessera(['desfire', 'read-identity', '--reader', badgeReader(), '--kms', kms, '--register', register, '--json']);
@@ -221,18 +238,96 @@ describe('tessera desfire through the real pcscd', () => {
     }
   });
 
-  it('enrolment is refused for another person without the operator role, and for a badge that is not blank', async () => {
+  it('enrolment is refused for another person without the operator role (from the configuration only), and for a badge that is not blank', async () => {
     const card = new DesfireCard({ ev2: true });
     await bed.insert(0, card);
     const other = await tessera(enrolArgs('rpps:10009999999'), '1234\n4826\n');
     assert.equal(other.code, 1);
     assert.equal(other.json?.['error'], 'enrolment_refused');
-    const asOperator = await tessera(enrolArgs('rpps:10009999999', ['--operator', 'rpps:10001234567']), '1234\n4826\n');
+    const selfGranted = await tessera(enrolArgs('rpps:10009999999', ['--audit-dir', auditDir, '--operator', 'rpps:10001234567']), '1234\n4826\n');
+    assert.equal(selfGranted.code, 1);
+    assert.equal(selfGranted.json?.['error'], 'usage', 'the operator role is not given on the command line');
+    const config = join(dir, 'office.json');
+    writeFileSync(config, JSON.stringify({ desfire: { operators: ['rpps:10001234567'] }, audit: { dir: auditDir } }));
+    const asOperator = await tessera(enrolArgs('rpps:10009999999', ['--config', config]), '1234\n4826\n');
     assert.equal(asOperator.code, 0, asOperator.stderr);
     assert.equal(asOperator.json?.['enrolledBy'], 'rpps:10001234567');
     const again = await tessera(enrolArgs(), '1234\n4826\n');
     assert.equal(again.code, 1);
     assert.equal(again.json?.['error'], 'badge_not_blank');
+    await bed.eject(0);
+  });
+
+  it('enrolment, re-key and revocation are audited before they take effect, naming the operator; tessera audit verify passes', async () => {
+    const trail = join(dir, 'audit-chain');
+    const at = ['--audit-dir', trail];
+    const card = new DesfireCard({ ev2: true, randomUid: true });
+    await bed.insert(0, card);
+    const en = await tessera(enrolArgs('rpps:10001234567', at), '1234\n4826\n');
+    assert.equal(en.code, 0, en.stderr);
+    const enrolmentId = String(en.json?.['enrolmentId']);
+    const uid = card.uid.toString('hex').toUpperCase();
+    const newKms = join(dir, 'rekey-kms.json');
+    writeKms(newKms);
+    const rk = await tessera(rekeyArgs(newKms, 2, at), '1234\n');
+    assert.equal(rk.code, 0, rk.stderr);
+    assert.deepEqual(rk.json, { ok: true, uid, enrolmentId, keyVersion: 2 });
+    const auth = await tessera(['desfire', 'auth', '--reader', badgeReader(), '--kms', newKms, '--aid', AID, '--key-no', '1', '--json']);
+    assert.equal(auth.code, 0, auth.stderr);
+    assert.equal(auth.json?.['keyVersion'], 2);
+    const rv = await tessera(revokeArgs(enrolmentId, [...at, '--reason', 'stolen', '--by', 'rpps:10001234567']), '1234\n');
+    assert.equal(rv.code, 0, rv.stderr);
+    assert.equal(rv.json?.['alreadyRevoked'], false);
+
+    const recs = auditRecords(trail);
+    assert.deepEqual(recs.map((r) => [r['event'], r['reason'], r['person'], r['means']]), [
+      ['means_enrolled', 'desfire.enrolled', 'rpps:10001234567', 'desfire'],
+      ['means_rekeyed', 'desfire.rekeyed', 'rpps:10001234567', 'desfire'],
+      ['means_revoked', 'desfire.revoked', 'rpps:10001234567', 'desfire'],
+    ]);
+    for (const r of recs) assert.deepEqual(r['factors'], ['possession', 'knowledge'], 'the operator authenticated with two factors');
+    assert.deepEqual(recs.map((r) => r['details']), [
+      { enrolmentId, badgeUid: uid, subjectPerson: 'rpps:10001234567', meansVersion: 1, reader: badgeReader() },
+      { enrolmentId, badgeUid: uid, subjectPerson: 'rpps:10001234567', meansVersion: 2, reader: badgeReader() },
+      { enrolmentId, badgeUid: uid, subjectPerson: 'rpps:10001234567', revocationReason: 'stolen' },
+    ]);
+    assert.ok(!readFileSync(join(trail, readdirSync(trail).find((f) => f.endsWith('.jsonl')) ?? ''), 'utf8').includes('4826'), 'no PIN in the trail');
+    const verify = await tessera(['audit', 'verify', '--dir', trail, '--json']);
+    assert.equal(verify.code, 0, verify.stderr);
+    assert.equal(verify.json?.['records'], 3);
+    await bed.eject(0);
+  });
+
+  it('no audit trail: enrol, re-key and revoke are refused with exit 9 audit_unavailable and change nothing', async () => {
+    const { enrolmentId } = await enrolled({ ev2: true });
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const none = ['--audit-dir', join(blocker, 'audit')];
+    const rv = await tessera(revokeArgs(enrolmentId, none), '1234\n');
+    assert.equal(rv.code, 9, rv.stderr);
+    assert.equal(rv.json?.['error'], 'audit_unavailable');
+    assert.match(rv.stderr, /rien n’a été modifié/);
+    const newKms = join(dir, 'unused-kms.json');
+    writeKms(newKms);
+    const rk = await tessera(rekeyArgs(newKms, 2, none), '1234\n');
+    assert.equal(rk.code, 9, rk.stderr);
+    assert.equal(rk.json?.['error'], 'audit_unavailable');
+    const id = await tessera(['desfire', 'read-identity', '--reader', badgeReader(), '--kms', kms, '--register', register, '--json']);
+    assert.equal(id.code, 0, 'still enrolled, not revoked, old keys still valid');
+    assert.equal(id.json?.['keyVersion'], 1);
+    await bed.eject(0);
+
+    // A trail held by a live writer (the agent running on this workstation) is not shared either.
+    const held = join(dir, 'audit-held');
+    mkdirSync(held, { mode: 0o700 });
+    writeFileSync(join(held, 'audit.lock'), `${process.pid}\n`);
+    const blank = new DesfireCard({ ev2: true });
+    await bed.insert(0, blank);
+    const en = await tessera(enrolArgs('rpps:10001234567', ['--audit-dir', held]), '1234\n4826\n');
+    assert.equal(en.code, 9, en.stderr);
+    assert.equal(en.json?.['error'], 'audit_unavailable');
+    const after = await tessera(enrolArgs(), '1234\n4826\n');
+    assert.equal(after.code, 0, `the refused enrolment left the badge blank: ${after.stderr}`);
     await bed.eject(0);
   });
 });

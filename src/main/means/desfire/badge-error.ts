@@ -27,6 +27,8 @@ export type BadgeErrorCode =
   | 'enrolment_refused'
   /** Enrolment refused: the badge already holds the establishment application. */
   | 'badge_not_blank'
+  /** Enrolment, re-key or revocation refused: it cannot be recorded in the audit trail first (nothing was changed). */
+  | 'audit_unavailable'
   /** The enrolment register / revocation list file is unreadable or malformed. */
   | 'register_invalid'
   /** Any other card answer. */

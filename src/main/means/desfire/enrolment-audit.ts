@@ -8,6 +8,7 @@
  * badge by its public identifiers and the person it belongs to; never a key or a PIN.
  */
 import type { AuthEvent, Factor } from '../auth-event.js';
+import { BadgeError } from './badge-error.js';
 
 export type EnrolmentAuditKind = 'enrolment' | 'rekey' | 'revocation';
 
@@ -42,4 +43,17 @@ export interface EnrolmentAudit {
 /** The operator fields of an entry, from the authorising two-factor event. */
 export function operatorOf(proof: AuthEvent): Pick<EnrolmentAuditEntry, 'operator' | 'operatorFactors'> {
   return { operator: proof.subject.id, operatorFactors: [...proof.factors] };
+}
+
+/**
+ * Records `entry` before its operation takes effect. A failed write (no audit trail, disk full,
+ * log closed) becomes `audit_unavailable`: the caller stops and changes nothing.
+ */
+export async function recordBeforeEffect(audit: EnrolmentAudit | undefined, entry: EnrolmentAuditEntry): Promise<void> {
+  if (!audit) return;
+  try {
+    await audit.record(entry);
+  } catch (e) {
+    throw new BadgeError('audit_unavailable', `${entry.kind} not recorded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }

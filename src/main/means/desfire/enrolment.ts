@@ -32,7 +32,7 @@ import {
   UID_DISCOVERY_UID,
 } from './badge-profile.js';
 import type { EnrolmentRecord, EnrolmentRegister } from './enrolment-register.js';
-import { operatorOf, type EnrolmentAudit, type RevocationReason } from './enrolment-audit.js';
+import { operatorOf, recordBeforeEffect, type EnrolmentAudit, type RevocationReason } from './enrolment-audit.js';
 
 /** How old the two-factor proof of an enrolment may be. */
 export const ENROLMENT_PROOF_MAX_AGE_MS = 5 * 60_000;
@@ -156,7 +156,7 @@ export async function enrolBlankBadge(channel: CardChannel, opts: EnrolmentOptio
       proofMeans: opts.proof.means,
     };
     opts.onRegistering?.();
-    await opts.audit?.record({
+    await recordBeforeEffect(opts.audit, {
       kind: 'enrolment', ...operatorOf(opts.proof), enrolmentId, subject: opts.person.id, uid: record.uid, keyVersion, at: now,
       ...(opts.reader !== undefined ? { reader: opts.reader } : {}),
     });
@@ -206,8 +206,8 @@ export async function rekeyBadge(channel: CardChannel, opts: RekeyOptions): Prom
     const now = (opts.now ?? (() => new Date()))();
     if (opts.audit && !opts.proof) throw new BadgeError('enrolment_refused', 'an audited re-key needs the two-factor authentication of who does it', { reason: 'not_two_factor' });
     if (opts.proof) checkEnrolmentProof(opts.proof, enrolled.personId, opts.operators ?? [], now);
-    if (opts.audit && opts.proof) {
-      await opts.audit.record({
+    if (opts.proof) {
+      await recordBeforeEffect(opts.audit, {
         kind: 'rekey', ...operatorOf(opts.proof), enrolmentId: identity.enrolmentId, subject: enrolled.personId, uid: uid.toString('hex').toUpperCase(), keyVersion: opts.newKeyVersion, at: now,
         ...(opts.reader !== undefined ? { reader: opts.reader } : {}),
       });
@@ -255,7 +255,7 @@ export async function revokeBadge(opts: RevokeOptions): Promise<{ enrolmentId: s
   // Unknown holder: the proof's subject never matches, so only an operator passes.
   checkEnrolmentProof(opts.proof, record?.personId ?? '', opts.operators ?? [], now);
   if (opts.register.isRevoked(enrolmentId)) return { enrolmentId, ...(record ? { personId: record.personId } : {}), alreadyRevoked: true };
-  await opts.audit?.record({
+  await recordBeforeEffect(opts.audit, {
     kind: 'revocation', ...operatorOf(opts.proof), enrolmentId, revocationReason: opts.reason, at: now,
     ...(record ? { subject: record.personId, uid: record.uid } : {}),
   });

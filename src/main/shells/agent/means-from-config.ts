@@ -74,6 +74,7 @@ export function meansFromConfig(config: AgentConfig, opts: MeansFromConfigOption
       keys: kms,
       register,
       aid: Buffer.from(d.applicationAid, 'hex'),
+      ...(d.operators.length > 0 ? { operators: d.operators } : {}),
       ...(opts.badgePinPad ? { pinPad: opts.badgePinPad } : {}),
     };
   }

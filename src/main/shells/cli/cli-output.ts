@@ -20,6 +20,9 @@ const EXIT_BY_CODE: Readonly<Record<string, number>> = {
 
 export class UsageError extends Error {}
 
+/** Codes whose message names what to fix (a field, a folder): shown to the person as it is. */
+const DETAIL_SHOWN = new Set(['internal', 'config_invalid', 'audit_unavailable']);
+
 export interface CliContext {
   readonly json: boolean;
   readonly lang: Lang;
@@ -48,7 +51,7 @@ export function reportFailure(ctx: CliContext, e: unknown, params: { reader?: st
   const text = message(code, ctx.lang, {
     ...params,
     ...(retriesLeft !== undefined ? { retriesLeft } : {}),
-    reason: reason ?? (code === 'internal' || code === 'config_invalid' ? detail : code),
+    reason: reason ?? (DETAIL_SHOWN.has(code) ? detail : code),
   });
   ctx.stderr.write(`tessera: ${text}\n`);
   if (ctx.json) {
