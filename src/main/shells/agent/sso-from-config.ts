@@ -84,6 +84,7 @@ export function ssoFromConfig(config: AgentConfig, opts: SsoFromConfigOptions = 
 
   const emit = opts.onEvent ?? ((): void => undefined);
   const opener = opts.opener ?? ((): ClosableOpener => systemBrowserOpener());
+  const issuer = new URL(s.issuerUrl);
   const clientOptions: OidcClientOptions = {
     issuer: s.issuerUrl,
     clientId: s.clientId,
@@ -93,7 +94,7 @@ export function ssoFromConfig(config: AgentConfig, opts: SsoFromConfigOptions = 
     loopbackPort: s.loopbackPort,
     requestTimeoutMs: opts.requestTimeoutMs,
     // The schema accepts plain http only towards this machine; the client wants that said.
-    insecureLoopbackIssuer: new URL(s.issuerUrl).protocol === 'http:' && isLoopbackHost(new URL(s.issuerUrl).hostname),
+    insecureLoopbackIssuer: issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname),
   };
   const client = new DiscoveredClient(clientOptions);
   // The provider's `sub` of each person's sign-in: their refreshes must name the same.
