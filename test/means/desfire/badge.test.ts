@@ -6,6 +6,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { diversifyAes128 } from '../../../src/main/protocols/desfire/an10922.js';
 import {
   badgePinLogin,
@@ -231,3 +232,105 @@ import { JsonEnrolmentRegister } from '../../../src/main/means/desfire/index.js'
 function tempRegisterView(path: string): JsonEnrolmentRegister {
   return new JsonEnrolmentRegister(path);
 }
+
+describe('key fetches overlap the card', () => {
+  /** A KMS that logs each fetch into `log` and keeps what it handed out. */
+  const loggingKms = (log: string[], inner = kmsFor(masters), failKeyNo?: number) => {
+    const handed: Buffer[] = [];
+    return {
+      handed,
+      keys: {
+        diversifiedKey(uid: Buffer, aid: Buffer, keyNo: number): Promise<Buffer> {
+          log.push(`kms ${keyNo}`);
+          if (keyNo === failKeyNo) return Promise.reject(new Error(`no master for key ${keyNo}`));
+          return inner.diversifiedKey(uid, aid, keyNo).then((k) => {
+            handed.push(k);
+            return k;
+          });
+        },
+      },
+    };
+  };
+  /** A channel that logs the instruction of each command when it is handed over (`tx`) and answered (`rx`). */
+  const loggingChannel = (card: ConstructorParameters<typeof SimulatedChannel>[0], log: string[], answers = false) => {
+    const ch = chan(card);
+    const transmit = ch.transmit.bind(ch);
+    ch.transmit = (apdu: Buffer) => {
+      const ins = (apdu[1] ?? 0).toString(16).toUpperCase();
+      log.push(`tx ${ins}`);
+      return transmit(apdu).then((r) => {
+        if (answers) log.push(`rx ${ins}`);
+        return r;
+      });
+    };
+    return ch;
+  };
+
+  it('each key is asked once the command before it is on its way, and every key handed out is wiped', async () => {
+    const card = blankCard({ ev2: true, randomUid: true });
+    await enrol(chan(card), kmsFor(masters), reg.register);
+    const log: string[] = [];
+    const kms = loggingKms(log);
+    const register = Object.assign(Object.create(reg.register) as typeof reg.register, {
+      snapshot: () => {
+        log.push('register');
+        return reg.register.snapshot();
+      },
+    });
+    await tapBadge(loggingChannel(card, log, true), { keys: kms.keys, aid: AID, register });
+    assert.deepEqual(log, [
+      'tx 5A', `kms ${KEY.uidDiscovery}`, 'rx 5A',
+      'tx 71', 'rx 71', 'tx AF', 'rx AF', 'tx 51', 'rx 51',
+      'tx 71', `kms ${KEY.identity}`, 'rx 71', 'tx AF', 'rx AF', 'tx BD', 'register', 'rx BD',
+    ]);
+    assert.equal(kms.handed.length, 2);
+    for (const k of kms.handed) assert.ok(k.every((b) => b === 0), 'a diversified key was left in memory');
+  });
+
+  it('an EV1 badge in auto mode: one fetch per key although EV2 was tried first', async () => {
+    const card = blankCard({ ev2: false, randomUid: true });
+    await enrol(chan(card), kmsFor(masters), reg.register);
+    const log: string[] = [];
+    const kms = loggingKms(log);
+    const tap = await tapBadge(loggingChannel(card, log), { keys: kms.keys, aid: AID, register: reg.register });
+    assert.equal(tap.kind, 'ev1');
+    assert.deepEqual(log.filter((l) => l.startsWith('kms')), [`kms ${KEY.uidDiscovery}`, `kms ${KEY.identity}`]);
+    for (const k of kms.handed) assert.ok(k.every((b) => b === 0));
+  });
+
+  it('a KMS failure surfaces as itself, after the card answered, and leaves no key behind', async () => {
+    const card = blankCard({ ev2: true, randomUid: true });
+    await enrol(chan(card), kmsFor(masters), reg.register);
+    for (const failKeyNo of [KEY.uidDiscovery, KEY.identity]) {
+      const log: string[] = [];
+      const kms = loggingKms(log, kmsFor(masters), failKeyNo);
+      await assert.rejects(tapBadge(loggingChannel(card, log), { keys: kms.keys, aid: AID, register: reg.register }), new RegExp(`no master for key ${failKeyNo}`));
+      for (const k of kms.handed) assert.ok(k.every((b) => b === 0));
+    }
+    // The badge is still fine for the next tap.
+    await tapBadge(chan(card), { keys: kmsFor(masters), aid: AID, register: reg.register });
+  });
+
+  it('a register that cannot be read fails the tap with register_invalid once the card answered', async () => {
+    const card = blankCard({ ev2: true, randomUid: true });
+    await enrol(chan(card), kmsFor(masters), reg.register);
+    const broken = tempRegister();
+    try {
+      writeFileSync(broken.path, '{ not json', { mode: 0o600 });
+      const ch = chan(card);
+      await expectBadgeError(tapBadge(ch, { keys: kmsFor(masters), aid: AID, register: broken.register }), 'register_invalid');
+      assert.deepEqual(ch.instructions, ['5A', '71', 'AF', '51', '71', 'AF', 'BD']);
+    } finally {
+      broken.dispose();
+    }
+  });
+
+  it('a select that fails (blank card) wipes the discovery key that was fetched meanwhile', async () => {
+    const log: string[] = [];
+    const kms = loggingKms(log);
+    await expectBadgeError(tapBadge(loggingChannel(blankCard(), log), { keys: kms.keys, aid: AID, register: reg.register }), 'badge_not_enrolled');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(kms.handed.length, 1);
+    assert.ok(kms.handed[0]?.every((b) => b === 0));
+  });
+});

@@ -1,9 +1,11 @@
 /**
  * `file` KMS backend, for development and demonstrations: master keys from a JSON file that
  * only its owner can read (checked by `loadKmsConfigFile`). Keys stay in this object's Buffers
- * and are wiped on `close()`; only diversified keys leave it.
+ * and are wiped on `close()`; only diversified keys leave it. Each master key keeps one AES
+ * context (`Aes128Key`, created on first use) so a diversification is three block encryptions.
  */
-import { diversifyAes128 } from '../../protocols/desfire/an10922.js';
+import { Aes128Key } from '../../protocols/crypto/aes-key.js';
+import { an10922Input, diversifyAes128WithCipher } from '../../protocols/desfire/an10922.js';
 import type { FileMasterKeyConfig } from './kms-config.js';
 import { aidKey, type Kms, type MasterKeyRef } from './kms.js';
 import { KmsError } from './kms-error.js';
@@ -12,6 +14,7 @@ import { checkDiversificationInput } from './diversification-input.js';
 export class FileKms implements Kms {
   readonly backend = 'file' as const;
   private readonly byRef = new Map<string, FileMasterKeyConfig>();
+  private readonly ciphers = new Map<string, Aes128Key>();
   private closed = false;
 
   constructor(masterKeys: readonly FileMasterKeyConfig[]) {
@@ -26,9 +29,21 @@ export class FileKms implements Kms {
     if (this.closed) return Promise.reject(new KmsError('kms_unavailable', 'file KMS closed'));
     try {
       checkDiversificationInput(uid, aid);
-      const entry = this.byRef.get(aidKey(aid, keyNo));
+      const ref = aidKey(aid, keyNo);
+      const entry = this.byRef.get(ref);
       if (!entry) throw new KmsError('kms_key_unknown', `no master key for AID ${aid.toString('hex').toUpperCase()} key ${keyNo}`);
-      return Promise.resolve(diversifyAes128(entry.key, uid, aid, entry.systemIdentifier));
+      let cipher = this.ciphers.get(ref);
+      if (!cipher) {
+        cipher = new Aes128Key(entry.key);
+        this.ciphers.set(ref, cipher);
+      }
+      const input = an10922Input(uid, aid, entry.systemIdentifier);
+      const master = cipher;
+      try {
+        return Promise.resolve(diversifyAes128WithCipher((block) => master.encryptBlock(block), input));
+      } finally {
+        input.message.fill(0);
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -36,7 +51,9 @@ export class FileKms implements Kms {
 
   close(): Promise<void> {
     for (const k of this.byRef.values()) k.key.fill(0);
+    for (const c of this.ciphers.values()) c.dispose();
     this.byRef.clear();
+    this.ciphers.clear();
     this.closed = true;
     return Promise.resolve();
   }

@@ -10,11 +10,11 @@
 import type { CardChannel } from '../../transports/card-channel.js';
 import { DesfireSession } from '../../protocols/desfire/desfire-session.js';
 import { isDesfireError } from '../../protocols/desfire/desfire-error.js';
-import type { RandomSource } from '../../protocols/desfire/authenticate.js';
+import type { AuthKey, RandomSource } from '../../protocols/desfire/authenticate.js';
 import type { AuthEvent } from '../auth-event.js';
 import { BadgeError, toBadgeError } from './badge-error.js';
 import { DEFAULT_BADGE_AID, decodeIdentity, FILE, FILE_MODE, IDENTITY_FILE_SIZE, KEY, UID_DISCOVERY_UID, type BadgeIdentity } from './badge-profile.js';
-import type { EnrolmentRecord, EnrolmentRegister } from './enrolment-register.js';
+import type { EnrolmentRecord, EnrolmentRegister, RegisterView } from './enrolment-register.js';
 
 /** Where diversified keys come from (the KMS implements it). */
 export interface BadgeKeySource {
@@ -43,33 +43,42 @@ export interface BadgeAuthentication {
   readonly kind: 'ev1' | 'ev2';
 }
 
-/** Authenticates `keyNo` with `key` (wiped here), EV2 first in `auto` mode. */
-export async function authenticateKey(session: DesfireSession, keyNo: number, key: Buffer, mode: AuthMode): Promise<'ev1' | 'ev2'> {
+/**
+ * Authenticates `keyNo` with `key`, EV2 first in `auto` mode. `key` is the key's bytes or a
+ * function fetching them (called once, after the first frame is sent, so a KMS works while the
+ * card answers); either way the key is wiped here.
+ */
+export async function authenticateKey(session: DesfireSession, keyNo: number, key: AuthKey, mode: AuthMode): Promise<'ev1' | 'ev2'> {
+  let fetched: Promise<Buffer> | undefined;
+  const source: AuthKey = Buffer.isBuffer(key) ? key : () => (fetched ??= key());
   try {
     if (mode === 'ev1') {
-      await session.authenticateAes(keyNo, key);
+      await session.authenticateAes(keyNo, source);
       return 'ev1';
     }
     try {
-      await session.authenticateEv2First(keyNo, key);
+      await session.authenticateEv2First(keyNo, source);
       return 'ev2';
     } catch (e) {
       // An EV1 badge does not know AuthenticateEV2First (911C): fall back in auto mode.
       if (mode === 'auto' && isDesfireError(e) && e.code === 'illegal_command') {
-        await session.authenticateAes(keyNo, key);
+        await session.authenticateAes(keyNo, source);
         return 'ev1';
       }
       throw e;
     }
   } finally {
-    key.fill(0);
+    if (Buffer.isBuffer(key)) key.fill(0);
+    else if (fetched) (await fetched.catch(() => undefined))?.fill(0);
   }
 }
 
-/** Authenticates with the UID-discovery key and returns the real UID (7 bytes). */
-export async function discoverUid(session: DesfireSession, keys: BadgeKeySource, aid: Buffer, mode: AuthMode): Promise<Buffer> {
-  const key = await keys.diversifiedKey(UID_DISCOVERY_UID, aid, KEY.uidDiscovery);
-  await authenticateKey(session, KEY.uidDiscovery, key, mode);
+/**
+ * Authenticates with the UID-discovery key and returns the real UID (7 bytes). `pendingKey`:
+ * the discovery key already being fetched (the tap starts it while the select is on its way).
+ */
+export async function discoverUid(session: DesfireSession, keys: BadgeKeySource, aid: Buffer, mode: AuthMode, pendingKey?: Promise<Buffer>): Promise<Buffer> {
+  await authenticateKey(session, KEY.uidDiscovery, () => pendingKey ?? keys.diversifiedKey(UID_DISCOVERY_UID, aid, KEY.uidDiscovery), mode);
   const uid = await session.getCardUid();
   if (uid.length !== 7) throw new BadgeError('card_data_invalid', `GetCardUID answered ${uid.length} bytes`);
   return uid;
@@ -77,23 +86,32 @@ export async function discoverUid(session: DesfireSession, keys: BadgeKeySource,
 
 /**
  * Select the application, discover the UID, authenticate `keyNo` with its diversified key.
- * The returned session is authenticated with `keyNo`; the caller closes it.
+ * The returned session is authenticated with `keyNo`; the caller closes it. Each key is asked
+ * of the KMS while the card is busy with the command before it (the select, the first frame of
+ * the authentication), so the diversifications cost no time on the tap's path.
  */
 export async function authenticateBadge(channel: CardChannel, keyNo: number, opts: BadgeOptions): Promise<BadgeAuthentication> {
   const aid = opts.aid ?? DEFAULT_BADGE_AID;
   const mode = opts.authMode ?? 'auto';
   const session = new DesfireSession(channel, opts.random ? { random: opts.random } : {});
+  let discoveryKey: Promise<Buffer> | undefined;
   try {
-    await session.selectApplication(aid);
-    const uid = await discoverUid(session, opts.keys, aid, mode);
+    const selected = session.selectApplication(aid);
+    selected.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    discoveryKey = opts.keys.diversifiedKey(UID_DISCOVERY_UID, aid, KEY.uidDiscovery);
+    discoveryKey.catch(() => undefined); // its failure surfaces in the authentication
+    await selected;
+    const uid = await discoverUid(session, opts.keys, aid, mode, discoveryKey);
+    discoveryKey = undefined; // wiped by the authentication
     if (keyNo === KEY.uidDiscovery) {
       const auth = session.authentication;
       return { session, uid, aid, keyNo, kind: auth?.kind ?? 'ev1' };
     }
-    const key = await opts.keys.diversifiedKey(uid, aid, keyNo);
-    const kind = await authenticateKey(session, keyNo, key, mode);
+    const kind = await authenticateKey(session, keyNo, () => opts.keys.diversifiedKey(uid, aid, keyNo), mode);
     return { session, uid, aid, keyNo, kind };
   } catch (e) {
+    // A select that failed leaves the discovery key unused: wiped when it arrives.
+    discoveryKey?.then((k) => k.fill(0), () => undefined);
     session.close();
     throw toBadgeError(e);
   }
@@ -105,7 +123,7 @@ export async function readIdentity(session: DesfireSession): Promise<BadgeIdenti
 }
 
 /** Refuses a revoked or unknown enrolment, or one whose register entry names another person or badge. */
-export function checkEnrolment(register: EnrolmentRegister, identity: BadgeIdentity, uid: Buffer): EnrolmentRecord {
+export function checkEnrolment(register: RegisterView, identity: BadgeIdentity, uid: Buffer): EnrolmentRecord {
   if (register.isRevoked(identity.enrolmentId)) {
     throw new BadgeError('badge_revoked', `enrolment ${identity.enrolmentId} is revoked`, { reason: 'revoked' });
   }
@@ -134,8 +152,20 @@ export interface TapOptions extends BadgeOptions {
 export async function tapBadge(channel: CardChannel, opts: TapOptions): Promise<TapResult> {
   const auth = await authenticateBadge(channel, KEY.identity, opts);
   try {
-    const identity = await readIdentity(auth.session);
-    const record = checkEnrolment(opts.register, identity, auth.uid);
+    // The register is read while the identity file is on its way (one stat when unchanged);
+    // a register that cannot be read fails the tap once the card has answered.
+    const reading = readIdentity(auth.session);
+    reading.catch(() => undefined);
+    let view: RegisterView | undefined;
+    let registerError: unknown;
+    try {
+      view = opts.register.snapshot();
+    } catch (e) {
+      registerError = e;
+    }
+    const identity = await reading;
+    if (!view) throw registerError;
+    const record = checkEnrolment(view, identity, auth.uid);
     return { event: badgeEvent(channel, auth, identity, record, ['possession'], opts), identity, kind: auth.kind };
   } catch (e) {
     throw toBadgeError(e);

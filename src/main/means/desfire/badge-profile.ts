@@ -72,9 +72,12 @@ export function encodeIdentity(id: BadgeIdentity): Buffer {
   return out;
 }
 
+/** Stateless between calls (no `stream` option): one for the module. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function strictUtf8(b: Buffer, what: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return UTF8.decode(b);
   } catch {
     throw invalid(`${what} is not valid UTF-8`);
   }

@@ -38,8 +38,15 @@ export interface RevocationList {
   revoke(r: RevocationRecord): void;
 }
 
-export interface EnrolmentRegister extends RevocationList {
+/** What one tap checks: revocation and the enrolment record, from one read of the register. */
+export interface RegisterView {
+  isRevoked(enrolmentId: string): boolean;
   find(enrolmentId: string): EnrolmentRecord | undefined;
+}
+
+export interface EnrolmentRegister extends RevocationList, RegisterView {
+  /** The register as it is now, read once: a tap takes it while the badge's identity is on its way. */
+  snapshot(): RegisterView;
   record(r: EnrolmentRecord): void;
   setKeyVersion(enrolmentId: string, keyVersion: number): void;
 }
@@ -147,11 +154,19 @@ export class JsonEnrolmentRegister implements EnrolmentRegister {
   }
 
   find(enrolmentId: string): EnrolmentRecord | undefined {
-    return this.read().enrolments.find((e) => e.enrolmentId === enrolmentId);
+    return this.snapshot().find(enrolmentId);
   }
 
   isRevoked(enrolmentId: string): boolean {
-    return this.read().revoked.some((r) => r.enrolmentId === enrolmentId);
+    return this.snapshot().isRevoked(enrolmentId);
+  }
+
+  snapshot(): RegisterView {
+    const f = this.read();
+    return {
+      isRevoked: (id) => f.revoked.some((r) => r.enrolmentId === id),
+      find: (id) => f.enrolments.find((e) => e.enrolmentId === id),
+    };
   }
 
   record(r: EnrolmentRecord): void {

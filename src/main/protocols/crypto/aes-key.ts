@@ -64,6 +64,13 @@ export class Aes128Key {
     return this.dec;
   }
 
+  /** Creates both contexts now (e.g. while a card computes), so the first operations do not pay for them. */
+  prepare(): this {
+    this.encryptor();
+    this.decryptor();
+    return this;
+  }
+
   /** E(K, block) of one 16-byte block. */
   encryptBlock(block: Buffer): Buffer {
     if (block.length !== AES_BLOCK) throw new RangeError('a block is 16 bytes');

@@ -16,7 +16,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CardChannel } from '../../transports/card-channel.js';
-import { AES_BLOCK, aesCbcDecrypt, aesCbcEncrypt } from '../crypto/aes-cmac.js';
+import { AES_BLOCK } from '../crypto/aes-cmac.js';
+import { Aes128Key } from '../crypto/aes-key.js';
 import { CMD, STATUS } from './constants.js';
 import { DesfireError } from './desfire-error.js';
 import { transceiveFrame, type FrameResponse } from './frames.js';
@@ -26,6 +27,7 @@ import { statusError } from './status.js';
 
 const SW_OK = 0x9100;
 const SW_AF = 0x9100 | STATUS.ADDITIONAL_FRAME;
+const ZERO_IV = Buffer.alloc(AES_BLOCK);
 
 /** Source of RndA; tests may inject a fixed one to replay published exchanges. */
 export type RandomSource = (n: number) => Buffer;
@@ -43,9 +45,56 @@ function expectFrame(resp: FrameResponse, sw: number, length: number, cmd: numbe
   return resp.data;
 }
 
-function checkKey(keyNo: number, key: Buffer): void {
+function checkKeyNo(keyNo: number): void {
   if (!Number.isInteger(keyNo) || keyNo < 0 || keyNo > 0x0d) throw new DesfireError('invalid_argument', `key number ${keyNo} out of range 0..13`);
+}
+
+function checkKeyBytes(key: Buffer): void {
   if (key.length !== 16) throw new DesfireError('invalid_argument', 'AES key must be 16 bytes');
+}
+
+/**
+ * The key of an authentication: its bytes, or a function that fetches them (the KMS). A fetch
+ * is started only once the first frame is on its way, so the key's diversification runs while
+ * the card prepares RndB; the caller still owns (and wipes) the Buffer either way.
+ */
+export type AuthKey = Buffer | (() => Promise<Buffer>);
+
+interface FirstStep {
+  readonly resp: FrameResponse;
+  /** The authentication key with its contexts ready; the caller disposes it. */
+  readonly cipher: Aes128Key;
+  readonly rndA: Buffer;
+}
+
+/**
+ * Sends the first frame, and while the card computes its answer obtains the key, readies its
+ * AES contexts and draws RndA. A key that cannot be had waits for the card's answer before
+ * failing (the channel stays in order).
+ */
+async function firstFrame(channel: CardChannel, cmd: number, data: Buffer, key: AuthKey, random: RandomSource): Promise<FirstStep> {
+  if (Buffer.isBuffer(key)) checkKeyBytes(key);
+  const answer = transceiveFrame(channel, cmd, data);
+  answer.catch(() => undefined); // awaited below, after the key
+  let cipher: Aes128Key | undefined;
+  let rndA: Buffer;
+  try {
+    const bytes = Buffer.isBuffer(key) ? key : await key();
+    checkKeyBytes(bytes);
+    cipher = new Aes128Key(bytes).prepare();
+    rndA = random(AES_BLOCK);
+  } catch (e) {
+    cipher?.dispose();
+    await answer.catch(() => undefined);
+    throw e;
+  }
+  try {
+    return { resp: await answer, cipher, rndA };
+  } catch (e) {
+    cipher.dispose();
+    rndA.fill(0);
+    throw e;
+  }
 }
 
 function checkRndA(expected: Buffer, got: Buffer, cmd: number): void {
@@ -61,19 +110,21 @@ export interface Ev1AuthResult {
 export async function authenticateAesEv1(
   channel: CardChannel,
   keyNo: number,
-  key: Buffer,
+  key: AuthKey,
   random: RandomSource = randomBytes,
 ): Promise<Ev1AuthResult> {
-  checkKey(keyNo, key);
+  checkKeyNo(keyNo);
   const cmd = CMD.AUTHENTICATE_AES;
-  const ekRndB = expectFrame(await transceiveFrame(channel, cmd, Buffer.of(keyNo)), SW_AF, AES_BLOCK, cmd);
-  const rndB = aesCbcDecrypt(key, Buffer.alloc(AES_BLOCK), ekRndB);
-  const rndA = random(AES_BLOCK);
-  const plain = Buffer.concat([rndA, rotateLeft(rndB)]);
+  const { resp, cipher: k, rndA } = await firstFrame(channel, cmd, Buffer.of(keyNo), key, random);
+  let rndB: Buffer | undefined;
+  let plain: Buffer | undefined;
   try {
-    const token = aesCbcEncrypt(key, ekRndB, plain);
+    const ekRndB = expectFrame(resp, SW_AF, AES_BLOCK, cmd);
+    rndB = k.cbcDecrypt(ZERO_IV, ekRndB);
+    plain = Buffer.concat([rndA, rotateLeft(rndB)]);
+    const token = k.cbcEncrypt(ekRndB, plain);
     const ekRndA = expectFrame(await transceiveFrame(channel, CMD.ADDITIONAL_FRAME, token), SW_OK, AES_BLOCK, cmd);
-    const rndARot = aesCbcDecrypt(key, token.subarray(token.length - AES_BLOCK), ekRndA);
+    const rndARot = k.cbcDecrypt(token.subarray(token.length - AES_BLOCK), ekRndA);
     try {
       checkRndA(rotateLeft(rndA), rndARot, cmd);
     } finally {
@@ -81,9 +132,10 @@ export async function authenticateAesEv1(
     }
     return { channel: new Ev1SecureChannel(ev1SessionKey(rndA, rndB)) };
   } finally {
+    k.dispose();
     rndA.fill(0);
-    rndB.fill(0);
-    plain.fill(0);
+    rndB?.fill(0);
+    plain?.fill(0);
   }
 }
 
@@ -100,27 +152,28 @@ export interface Ev2AuthResult {
 export async function authenticateEv2First(
   channel: CardChannel,
   keyNo: number,
-  key: Buffer,
+  key: AuthKey,
   options: { pcdCap2?: Buffer; random?: RandomSource } = {},
 ): Promise<Ev2AuthResult> {
-  checkKey(keyNo, key);
+  checkKeyNo(keyNo);
   const cmd = CMD.AUTHENTICATE_EV2_FIRST;
   const pcdCap2 = options.pcdCap2 ?? Buffer.alloc(0);
   if (pcdCap2.length > 6) throw new DesfireError('invalid_argument', 'PCDcap2 is at most 6 bytes');
-  const zero = Buffer.alloc(AES_BLOCK);
   const first = Buffer.concat([Buffer.of(keyNo, pcdCap2.length), pcdCap2]);
-  const ekRndB = expectFrame(await transceiveFrame(channel, cmd, first), SW_AF, AES_BLOCK, cmd);
-  const rndB = aesCbcDecrypt(key, zero, ekRndB);
-  const rndA = (options.random ?? randomBytes)(AES_BLOCK);
-  const plain = Buffer.concat([rndA, rotateLeft(rndB)]);
+  const { resp, cipher: k, rndA } = await firstFrame(channel, cmd, first, key, options.random ?? randomBytes);
+  let rndB: Buffer | undefined;
+  let plain: Buffer | undefined;
   try {
-    const token = aesCbcEncrypt(key, zero, plain);
+    const ekRndB = expectFrame(resp, SW_AF, AES_BLOCK, cmd);
+    rndB = k.cbcDecrypt(ZERO_IV, ekRndB);
+    plain = Buffer.concat([rndA, rotateLeft(rndB)]);
+    const token = k.cbcEncrypt(ZERO_IV, plain);
     const answer = expectFrame(await transceiveFrame(channel, CMD.ADDITIONAL_FRAME, token), SW_OK, 2 * AES_BLOCK, cmd);
-    const decoded = aesCbcDecrypt(key, zero, answer);
+    const decoded = k.cbcDecrypt(ZERO_IV, answer);
     try {
       checkRndA(rotateLeft(rndA), decoded.subarray(4, 20), cmd);
       const ti = Buffer.from(decoded.subarray(0, 4));
-      const keys = ev2SessionKeys(key, rndA, rndB);
+      const keys = ev2SessionKeys(k, rndA, rndB);
       return {
         channel: new Ev2SecureChannel(keys.enc, keys.mac, ti),
         ti,
@@ -131,8 +184,9 @@ export async function authenticateEv2First(
       decoded.fill(0);
     }
   } finally {
+    k.dispose();
     rndA.fill(0);
-    rndB.fill(0);
-    plain.fill(0);
+    rndB?.fill(0);
+    plain?.fill(0);
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { CardChannel } from '../../transports/card-channel.js';
 import { crc32DesfireBytes } from '../crypto/crc32.js';
-import { authenticateAesEv1, authenticateEv2First, type RandomSource } from './authenticate.js';
+import { authenticateAesEv1, authenticateEv2First, type AuthKey, type RandomSource } from './authenticate.js';
 import {
   CMD,
   COMM_MODE_BYTE,
@@ -183,16 +183,16 @@ export class DesfireSession {
 
   // ---- Authentication -------------------------------------------------------------------
 
-  /** EV1 AuthenticateAES with `key` (not kept: the caller wipes it). */
-  async authenticateAes(keyNo: number, key: Buffer): Promise<void> {
+  /** EV1 AuthenticateAES with `key` (not kept: the caller wipes it; a fetch function runs once the first frame is sent). */
+  async authenticateAes(keyNo: number, key: AuthKey): Promise<void> {
     this.dropAuthentication();
     const result = await authenticateAesEv1(this.channel, keyNo, key, this.options.random);
     this.sm = result.channel;
     this.auth = { kind: 'ev1', keyNo };
   }
 
-  /** EV2 AuthenticateEV2First with `key` (not kept: the caller wipes it). */
-  async authenticateEv2First(keyNo: number, key: Buffer, pcdCap2?: Buffer): Promise<{ pdCap2: Buffer; pcdCap2: Buffer }> {
+  /** EV2 AuthenticateEV2First with `key` (not kept: the caller wipes it; a fetch function runs once the first frame is sent). */
+  async authenticateEv2First(keyNo: number, key: AuthKey, pcdCap2?: Buffer): Promise<{ pdCap2: Buffer; pcdCap2: Buffer }> {
     this.dropAuthentication();
     const result = await authenticateEv2First(this.channel, keyNo, key, {
       ...(pcdCap2 ? { pcdCap2 } : {}),

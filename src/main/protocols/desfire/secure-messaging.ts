@@ -21,7 +21,8 @@
  * Any verification failure throws `integrity`; the caller drops the session.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { AES_BLOCK, aesCbcDecrypt, aesCbcEncrypt, aesCmac, aesCmacWithIv, aesEcbEncrypt } from '../crypto/aes-cmac.js';
+import { AES_BLOCK } from '../crypto/aes-cmac.js';
+import { Aes128Key } from '../crypto/aes-key.js';
 import { crc32DesfireBytes } from '../crypto/crc32.js';
 import type { CommMode } from './constants.js';
 import { DesfireError } from './desfire-error.js';
@@ -87,8 +88,12 @@ export function unpadIso9797M2(b: Buffer): Buffer {
 export class Ev1SecureChannel implements SecureChannel {
   readonly kind = 'ev1' as const;
   private iv: Buffer = Buffer.alloc(AES_BLOCK);
+  private readonly cipher: Aes128Key;
 
-  constructor(private readonly key: Buffer) {}
+  /** Takes ownership of the session key (wiped by `wipe()`). */
+  constructor(private readonly key: Buffer) {
+    this.cipher = new Aes128Key(key);
+  }
 
   protectCommand(cmd: number, header: Buffer, data: Buffer, mode: CommandMode, extra: { ev1CrcSuffix?: Buffer } = {}): Buffer {
     if (mode === 'full' && data.length > 0) {
@@ -96,12 +101,12 @@ export class Ev1SecureChannel implements SecureChannel {
       const joined = Buffer.concat([data, crc, extra.ev1CrcSuffix ?? Buffer.alloc(0)]);
       const plain = padZeros(joined);
       joined.fill(0);
-      const ct = aesCbcEncrypt(this.key, this.iv, plain);
+      const ct = this.cipher.cbcEncrypt(this.iv, plain);
       plain.fill(0);
       this.iv = Buffer.from(ct.subarray(ct.length - AES_BLOCK));
       return Buffer.concat([header, ct]);
     }
-    this.iv = aesCmacWithIv(this.key, this.iv, Buffer.concat([Buffer.of(cmd), header, data]));
+    this.iv = this.cipher.cmacWithIv(this.iv, Buffer.concat([Buffer.of(cmd), header, data]));
     return mode === 'mac' ? Buffer.concat([header, data, this.iv.subarray(0, MAC_LENGTH)]) : Buffer.concat([header, data]);
   }
 
@@ -112,7 +117,7 @@ export class Ev1SecureChannel implements SecureChannel {
     if (response.length < MAC_LENGTH) throw integrity(`response of ${response.length} bytes cannot hold its CMAC`);
     const body = response.subarray(0, response.length - MAC_LENGTH);
     const mac = response.subarray(response.length - MAC_LENGTH);
-    const tag = aesCmacWithIv(this.key, this.iv, Buffer.concat([body, Buffer.of(0x00)]));
+    const tag = this.cipher.cmacWithIv(this.iv, Buffer.concat([body, Buffer.of(0x00)]));
     if (!macEqual(tag.subarray(0, MAC_LENGTH), mac)) throw integrity('response CMAC does not verify');
     this.iv = tag;
     return Buffer.from(body);
@@ -122,7 +127,7 @@ export class Ev1SecureChannel implements SecureChannel {
     if (response.length === 0 || response.length % AES_BLOCK !== 0) {
       throw integrity(`enciphered response of ${response.length} bytes is not whole blocks`);
     }
-    const plain = aesCbcDecrypt(this.key, this.iv, response);
+    const plain = this.cipher.cbcDecrypt(this.iv, response);
     const nextIv = Buffer.from(response.subarray(response.length - AES_BLOCK));
     try {
       const candidates: number[] = [];
@@ -146,6 +151,7 @@ export class Ev1SecureChannel implements SecureChannel {
   }
 
   wipe(): void {
+    this.cipher.dispose();
     this.key.fill(0);
     this.iv.fill(0);
   }
@@ -154,13 +160,18 @@ export class Ev1SecureChannel implements SecureChannel {
 export class Ev2SecureChannel implements SecureChannel {
   readonly kind = 'ev2' as const;
   private cmdCtr = 0;
+  private readonly enc: Aes128Key;
+  private readonly mac: Aes128Key;
 
+  /** Takes ownership of the session keys (wiped by `wipe()`). */
   constructor(
     private readonly encKey: Buffer,
     private readonly macKey: Buffer,
     readonly ti: Buffer,
   ) {
     if (ti.length !== 4) throw new DesfireError('invalid_argument', 'TI must be 4 bytes');
+    this.enc = new Aes128Key(encKey);
+    this.mac = new Aes128Key(macKey);
   }
 
   get commandCounter(): number {
@@ -175,7 +186,7 @@ export class Ev2SecureChannel implements SecureChannel {
 
   /** Truncated CMAC: bytes 1, 3, .., 15 of the full tag. */
   private macT(message: Buffer): Buffer {
-    const full = aesCmac(this.macKey, message);
+    const full = this.mac.cmac(message);
     const out = Buffer.alloc(MAC_LENGTH);
     for (let i = 0; i < MAC_LENGTH; i++) out[i] = full[2 * i + 1] ?? 0;
     return out;
@@ -186,7 +197,7 @@ export class Ev2SecureChannel implements SecureChannel {
     block.writeUInt16BE(label, 0);
     this.ti.copy(block, 2);
     this.ctrBytes(ctr).copy(block, 6);
-    return aesEcbEncrypt(this.encKey, block);
+    return this.enc.encryptBlock(block);
   }
 
   protectCommand(cmd: number, header: Buffer, data: Buffer, mode: CommandMode): Buffer {
@@ -195,7 +206,7 @@ export class Ev2SecureChannel implements SecureChannel {
     let body = data;
     if (mode === 'full' && data.length > 0) {
       const plain = padIso9797M2(data);
-      body = aesCbcEncrypt(this.encKey, this.iv(0xa55a, this.cmdCtr), plain);
+      body = this.enc.cbcEncrypt(this.iv(0xa55a, this.cmdCtr), plain);
       plain.fill(0);
     }
     const mac = this.macT(Buffer.concat([Buffer.of(cmd), this.ctrBytes(this.cmdCtr), this.ti, header, body]));
@@ -212,7 +223,7 @@ export class Ev2SecureChannel implements SecureChannel {
     if (!macEqual(expected, mac)) throw integrity('response MAC does not verify');
     if (mode !== 'full' || body.length === 0) return Buffer.from(body);
     if (body.length % AES_BLOCK !== 0) throw integrity(`enciphered response of ${body.length} bytes is not whole blocks`);
-    const plain = aesCbcDecrypt(this.encKey, this.iv(0x5aa5, this.cmdCtr), body);
+    const plain = this.enc.cbcDecrypt(this.iv(0x5aa5, this.cmdCtr), body);
     try {
       const data = Buffer.from(unpadIso9797M2(plain));
       if (options.expectedLength !== undefined && data.length !== options.expectedLength) {
@@ -225,6 +236,8 @@ export class Ev2SecureChannel implements SecureChannel {
   }
 
   wipe(): void {
+    this.enc.dispose();
+    this.mac.dispose();
     this.encKey.fill(0);
     this.macKey.fill(0);
   }

@@ -11,7 +11,7 @@
  * The datasheet numbers bytes from 15 (most significant, first on the wire) down to 0, so
  * RndA[15..14] is the first two bytes of RndA as sent.
  */
-import { aesCmac } from '../crypto/aes-cmac.js';
+import { Aes128Key } from '../crypto/aes-key.js';
 import { DesfireError } from './desfire-error.js';
 
 function need16(b: Buffer, what: string): void {
@@ -52,14 +52,17 @@ export interface Ev2SessionKeys {
   readonly mac: Buffer;
 }
 
-export function ev2SessionKeys(key: Buffer, rndA: Buffer, rndB: Buffer): Ev2SessionKeys {
-  need16(key, 'key');
+/** `key`: the authentication key, as bytes or as the `Aes128Key` the authentication already holds. */
+export function ev2SessionKeys(key: Buffer | Aes128Key, rndA: Buffer, rndB: Buffer): Ev2SessionKeys {
+  if (Buffer.isBuffer(key)) need16(key, 'key');
+  const k = Buffer.isBuffer(key) ? new Aes128Key(key) : key;
   const sv1 = ev2SessionVector('enc', rndA, rndB);
   const sv2 = ev2SessionVector('mac', rndA, rndB);
   try {
-    return { enc: aesCmac(key, sv1), mac: aesCmac(key, sv2) };
+    return { enc: k.cmac(sv1), mac: k.cmac(sv2) };
   } finally {
     sv1.fill(0);
     sv2.fill(0);
+    if (k !== key) k.dispose();
   }
 }

@@ -31,6 +31,8 @@ export class PcscCardChannel implements CardChannel {
   private readonly removedSignal = new Promise<void>((resolve) => { this.signalRemoved = resolve; });
   private broken: PcscError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Commands handed to `transmit` and not yet settled. */
+  private inFlight = 0;
   private readonly closeListeners: Array<() => void> = [];
   /** Per-command time limit in ms; 0 = none. */
   commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS;
@@ -84,9 +86,17 @@ export class PcscCardChannel implements CardChannel {
     return gone ? new PcscError('card_removed', `card removed from ${this.readerName} during a command`, e.scardCode, { cause: err }) : e;
   }
 
+  /**
+   * With no command in flight the APDU goes to the addon before this returns, so the caller can
+   * compute (a key diversification, say) while the card answers; otherwise it waits its turn.
+   */
   transmit(apdu: Buffer): Promise<Buffer> {
-    const run = this.queue.then(() => this.transmitNow(apdu));
-    this.queue = run.catch(() => undefined);
+    const run = this.inFlight === 0 ? this.transmitNow(apdu) : this.queue.then(() => this.transmitNow(apdu));
+    this.inFlight++;
+    const done = (): void => {
+      this.inFlight--;
+    };
+    this.queue = run.then(done, done);
     return run;
   }
 
