@@ -134,7 +134,10 @@ export class DesfireSession {
     }
     try {
       const payload = sm.protectCommand(cmd, header, data, o.cmdMode, { ev1CrcSuffix: o.ev1CrcSuffix });
-      const response = await exchangeNative(this.channel, cmd, payload, this.options);
+      const answer = exchangeNative(this.channel, cmd, payload, this.options);
+      answer.catch(() => undefined); // awaited just below
+      sm.prepareResponse(o.respMode); // while the command travels
+      const response = await answer;
       return sm.unprotectResponse(response, o.respMode, { expectedLength: o.expectedLength });
     } catch (e) {
       // The card drops its authentication on any error; so do we, and on integrity failures.

@@ -49,6 +49,8 @@ export interface SecureChannel {
   protectCommand(cmd: number, header: Buffer, data: Buffer, mode: CommandMode, extra?: { ev1CrcSuffix?: Buffer }): Buffer;
   /** The response data (all frames joined) checked and, in full mode, deciphered. */
   unprotectResponse(response: Buffer, mode: ResponseMode, options?: ResponseOptions): Buffer;
+  /** Readies the AES contexts the answer will need (called while the card computes it). */
+  prepareResponse(mode: ResponseMode): void;
   wipe(): void;
 }
 
@@ -121,6 +123,10 @@ export class Ev1SecureChannel implements SecureChannel {
     if (!macEqual(tag.subarray(0, MAC_LENGTH), mac)) throw integrity('response CMAC does not verify');
     this.iv = tag;
     return Buffer.from(body);
+  }
+
+  prepareResponse(mode: ResponseMode): void {
+    if (mode === 'full') this.cipher.prepare();
   }
 
   private decipherResponse(response: Buffer, expectedLength: number | undefined): Buffer {
@@ -211,6 +217,10 @@ export class Ev2SecureChannel implements SecureChannel {
     }
     const mac = this.macT(Buffer.concat([Buffer.of(cmd), this.ctrBytes(this.cmdCtr), this.ti, header, body]));
     return Buffer.concat([header, body, mac]);
+  }
+
+  prepareResponse(mode: ResponseMode): void {
+    if (mode === 'full') this.enc.prepare();
   }
 
   unprotectResponse(response: Buffer, mode: ResponseMode, options: ResponseOptions = {}): Buffer {
