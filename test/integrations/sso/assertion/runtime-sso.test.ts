@@ -92,7 +92,8 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
     assert.ok(first.r.next, `no code (last: ${first.r.last.status} ${first.r.last.body.slice(0, 200)})`);
     const claims = (await first.finish(first.r.next)).claims();
     assert.equal(claims?.sub, '10007654321');
-    assert.deepEqual(claims?.['amr'], ['sc', 'pin', 'mfa']);
+    // The runtime holds the card (sso.assertion.cardSignature by default): the provider verified the card's own signature.
+    assert.deepEqual(claims?.['amr'], ['sc', 'hwk', 'pin', 'mfa']);
     assert.equal(claims?.['family_name'], 'DUBOIS');
 
     await runtime.engine.signOut();
