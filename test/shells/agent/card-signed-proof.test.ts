@@ -11,14 +11,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, randomBytes, verify as verifyBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { parseConfig } from '../../../src/main/config/config.js';
 import { cardSignatureInput, type ProofClaims } from '../../../src/main/integrations/sso/assertion/index.js';
-import { parseProviderConfig, startEmbeddedProvider, type EmbeddedProvider, type ProviderEvent } from '../../../src/main/integrations/sso/provider/index.js';
+import type { EmbeddedProvider, ProviderEvent } from '../../../src/main/integrations/sso/provider/index.js';
 import { TrustStore } from '../../../src/main/means/cps/trust-store.js';
 import { selectCpsApplication, signChallenge } from '../../../src/main/protocols/iasecc/cps-commands.js';
 import { IasEccError } from '../../../src/main/protocols/iasecc/iasecc-error.js';
@@ -31,6 +31,7 @@ import { CpsCard } from '../../testbed/cards/cps-card.js';
 import { getSharedTestPki } from '../../testbed/pki/test-pki.js';
 import { JarClient } from '../../integrations/sso/provider/fixtures/jar-client.js';
 import { freePort } from '../../integrations/sso/provider/fixtures/sso-world.js';
+import { rpRequest, startRuntimeProvider } from '../../integrations/sso/provider/fixtures/runtime-provider.js';
 import { until } from './until.js';
 
 const RPPS = '10005550123';
@@ -47,7 +48,6 @@ describe('card-signed proofs: the session card held PIN-verified through pcscd',
   let pinRequests = 0;
   const records: EngineAgentRecord[] = [];
   const events: ProviderEvent[] = [];
-  const redirect = 'http://127.0.0.1:9/callback';
 
   const startRuntime = async (name: string, cardSignature: boolean): Promise<AgentRuntime> => {
     const pki = await getSharedTestPki();
@@ -98,13 +98,7 @@ describe('card-signed proofs: the session card held PIN-verified through pcscd',
     }
   };
 
-  const signIn = async (jar: JarClient) => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: redirect, scope: 'openid profile rpps', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
-    const r = await jar.follow(url.href, (u) => u.port === '9');
-    return { r, finish: (cb: string) => oidc.authorizationCodeGrant(rp, new URL(cb), { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true }) };
-  };
+  const signIn = (jar: JarClient) => rpRequest(rp, jar);
 
   before(async () => {
     bed = await openTestBed();
@@ -117,22 +111,7 @@ describe('card-signed proofs: the session card held PIN-verified through pcscd',
     const first = await startRuntime('held', true);
     assert.ok(first.assertion);
     assert.equal(first.assertion.server.url, providerEndpoint);
-    writeFileSync(join(dir, 'poste.pem'), first.assertion.key.publicPem);
-    writeFileSync(join(dir, 'anchors.pem'), pki.caBundlePem);
-    provider = await startEmbeddedProvider({
-      config: parseProviderConfig(
-        {
-          issuer,
-          keysDir: 'provider-keys',
-          clients: [{ clientId: 'dpi', redirectUris: ['http://127.0.0.1/callback'] }],
-          agent: { assertionEndpoint: providerEndpoint, workstationKeys: [{ name: 'poste-card', publicKeyFile: 'poste.pem' }], requireCardSignature: true },
-          trustAnchors: ['anchors.pem'],
-        },
-        dir,
-      ),
-      log: (e) => events.push(e),
-    });
-    rp = await oidc.discovery(new URL(issuer), 'dpi', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    ({ provider, rp } = await startRuntimeProvider({ dir, issuer, assertion: first.assertion, workstation: 'poste-card', requireCardSignature: true, log: (e) => events.push(e) }));
     const cert = await pki.issueCardCertificate({ rpps: RPPS, givenName: 'LUCIE', surname: 'PETIT' });
     leaf = new X509Certificate(cert.der);
     card = new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' });
