@@ -53,6 +53,7 @@ export const ALLOWED: Readonly<Record<SettingPath, string>> = {
   'sso.assertion.port': `integer ${LOOPBACK_PORT.min}–${LOOPBACK_PORT.max}, or unset for no assertion endpoint`,
   'sso.assertion.keyDir': 'folder path',
   'sso.assertion.providers': `array of issuer URLs (${HTTPS}; at most 16; empty: sso.issuerUrl)`,
+  'sso.assertion.cardSignature': 'true | false',
   'ui.language': 'fr | en',
   'ui.notifications': 'true | false',
   'ui.allowUserSettings': 'true | false',

@@ -128,6 +128,8 @@ export const ssoSchema = z
         keyDir: filePath.default('/var/lib/tessera/agent-keys'),
         /** Issuers asserted to and notified at logout; empty: `sso.issuerUrl`. */
         providers: z.array(secureUrl).max(16).default([]),
+        /** Keep the session's CPS card PIN-verified on its connection so that it signs each proof too (false: reset after login). */
+        cardSignature: z.boolean().default(true),
       })
       .prefault({}),
   })
@@ -242,6 +244,7 @@ export const SETTINGS = {
   'sso.assertion.port': { userSettable: false },
   'sso.assertion.keyDir': { userSettable: false, path: 'file' },
   'sso.assertion.providers': { userSettable: false },
+  'sso.assertion.cardSignature': { userSettable: false },
   'ui.language': { userSettable: true },
   'ui.notifications': { userSettable: true },
   'ui.allowUserSettings': { userSettable: false },

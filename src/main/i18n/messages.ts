@@ -329,6 +329,7 @@ const CONFIG_ALLOWED: Record<string, Record<Lang, string>> = {
     fr: 'liste d’URL d’émetteurs (URL https://, http:// seulement vers 127.0.0.1, ::1 ou localhost ; 16 au plus ; vide : sso.issuerUrl)',
     en: 'array of issuer URLs (https:// URL (http:// only for 127.0.0.1, ::1 or localhost); at most 16; empty: sso.issuerUrl)',
   },
+  'sso.assertion.cardSignature': { fr: 'true | false', en: 'true | false' },
   'ui.language': { fr: 'fr | en', en: 'fr | en' },
   'ui.notifications': { fr: 'true | false', en: 'true | false' },
   'ui.allowUserSettings': { fr: 'true | false', en: 'true | false' },

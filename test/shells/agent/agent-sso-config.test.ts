@@ -139,7 +139,7 @@ describe('tessera agent --config: automatic web sign-in from sso.*', { skip: CHR
           issuer,
           keysDir: 'provider-keys',
           clients: [{ clientId: 'tessera-poste', redirectUris: ['http://127.0.0.1/callback'] }],
-          agent: { assertionEndpoint: String(lines().find((l) => l['type'] === 'started')?.['assertionEndpoint']), workstationKeys: [{ name: 'poste', publicKeyFile: 'poste.pem' }] },
+          agent: { assertionEndpoint: String(lines().find((l) => l['type'] === 'started')?.['assertionEndpoint']), workstationKeys: [{ name: 'poste', publicKeyFile: 'poste.pem' }], requireCardSignature: true },
           trustAnchors: ['anchors.pem'],
         },
         dir,
@@ -154,7 +154,8 @@ describe('tessera agent --config: automatic web sign-in from sso.*', { skip: CHR
     const signedIn = lines().find((l) => l['type'] === 'sso_signed_in');
     assert.ok(signedIn, JSON.stringify(lines().filter((l) => String(l['type']).startsWith('sso_'))));
     assert.equal(signedIn['person'], PERSON);
-    assert.deepEqual(signedIn['amr'], ['sc', 'pin', 'mfa']);
+    // The card is held PIN-verified (sso.assertion.cardSignature defaults to true) and signed the proof: hwk.
+    assert.deepEqual(signedIn['amr'], ['sc', 'hwk', 'pin', 'mfa']);
     assert.equal(opened.length, 1, 'one browser trip');
     assert.match(opened[0] ?? '', /code_challenge_method=S256/);
     assert.match(opened[0] ?? '', /prompt=consent/);

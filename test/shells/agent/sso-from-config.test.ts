@@ -56,8 +56,13 @@ describe('ssoFromConfig: what the configuration turns on', () => {
 
   it('an assertion port: the endpoint asserts to the issuer by default, and the assertion notices replace the browser logout', () => {
     const s = ssoFromConfig(cfg({ issuerUrl: ISSUER, clientId: 'c', assertion: { port: 8701 } }), { store: new MemorySecretStore() });
-    assert.deepEqual(s.runtime.assertion, { keyDir: '/var/lib/tessera/agent-keys', port: 8701, providers: [ISSUER] });
+    assert.deepEqual(s.runtime.assertion, { keyDir: '/var/lib/tessera/agent-keys', port: 8701, providers: [ISSUER], cardSignature: true });
     assert.equal(s.runtime.tokens?.logout, undefined);
+  });
+
+  it('sso.assertion.cardSignature false: the endpoint is on, the card is not held for it', () => {
+    const s = ssoFromConfig(cfg({ issuerUrl: ISSUER, clientId: 'c', assertion: { port: 8701, cardSignature: false } }), { store: new MemorySecretStore() });
+    assert.equal(s.runtime.assertion?.cardSignature, false);
   });
 
   it('an assertion port without issuer needs its providers, named in the error', () => {

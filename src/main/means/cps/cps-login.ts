@@ -6,7 +6,7 @@
  * never presented), and only a fresh challenge signed by the card and verified with the
  * certificate's key turns possession into a factor. The PIN Buffer handed over is wiped here.
  */
-import { randomBytes, verify as verifySignature } from 'node:crypto';
+import { randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { CardChannel } from '../../transports/card-channel.js';
 import {
@@ -54,6 +54,8 @@ export type CpsStep = 'select' | 'readCertificate' | 'checkCertificate' | 'pinSt
 export interface CpsLoginResult {
   readonly event: CpsAuthEvent;
   readonly certificate: CertificateSummary;
+  /** The certificate's public key, which verified the card's signature (for later signatures on the same connection). */
+  readonly publicKey: KeyObject;
   /** Milliseconds spent in each step (for the benchmark and diagnostics). */
   readonly steps: Readonly<Record<CpsStep, number>>;
 }
@@ -136,6 +138,7 @@ export async function cpsLogin(channel: CardChannel, opts: CpsLoginOptions): Pro
         reader: channel.readerName,
       },
       certificate: cert.summary,
+      publicKey: cert.x509.publicKey,
       steps,
     };
   } catch (e) {

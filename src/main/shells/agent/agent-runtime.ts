@@ -188,6 +188,8 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
         },
       },
       degraded,
+      // Card-signed proofs: the session's CPS card stays PIN-verified on its connection.
+      ...(opts.assertion && opts.assertion.cardSignature !== false ? { holdCard: {} } : {}),
     });
     // Filled in once the vault exists: the web SSO line of `status`.
     const ssoState: { current?: () => NonNullable<ReturnType<NonNullable<AgentSurroundings['sso']>>> } = {};
@@ -285,7 +287,12 @@ export async function startAgentRuntime(opts: AgentRuntimeOptions): Promise<Agen
     // Proofs of the recorded engine's session for the configured providers; notices at sign-out/expiry.
     let assertion: AgentAssertion | undefined;
     if (opts.assertion) {
-      const a = await startAgentAssertion(recorded, workstation, { ...(evidence ? { certificateChain: evidence.chainFor } : {}), ...opts.assertion });
+      const held = agent.heldCard;
+      const a = await startAgentAssertion(recorded, workstation, {
+        ...(evidence ? { certificateChain: evidence.chainFor } : {}),
+        ...(held ? { cardSigner: (person) => held.signer(person.id) } : {}),
+        ...opts.assertion,
+      });
       assertion = a;
       cleanups.push(() => a.stop());
     }

@@ -33,6 +33,10 @@ export function describeEngineRecord(r: EngineAgentRecord, lang: Lang): string {
       return `${r.status === 'added' ? (fr ? 'Lecteur connecté' : 'Reader connected') : (fr ? 'Lecteur retiré' : 'Reader removed')} : ${r.reader}`;
     case 'card':
       return r.status === 'inserted' ? `${fr ? 'Carte insérée' : 'Card inserted'} (${r.reader}) : ${r.cardType ?? '?'}` : `${fr ? 'Carte retirée' : 'Card removed'} (${r.reader})`;
+    case 'held_card':
+      return r.status === 'held'
+        ? `${fr ? 'Carte gardée vérifiée pour la session' : 'Card kept verified for the session'} (${r.reader})`
+        : `${fr ? 'Carte réinitialisée' : 'Card reset'} (${r.reader}) : ${r.reason ?? '?'}`;
     case 'login':
       return message(r.code, lang, { ...(r.retriesLeft !== undefined ? { retriesLeft: r.retriesLeft } : {}), reason: r.reason ?? r.code, reader: r.reader });
     case 'decision': {

@@ -8,7 +8,8 @@
  */
 import { recognizeCard } from '../../means/card-recognition.js';
 import { CpsError } from '../../means/cps/cps-error.js';
-import { cpsLogin, type PinRequest } from '../../means/cps/cps-login.js';
+import { cpsLogin, type CpsLoginResult, type PinRequest } from '../../means/cps/cps-login.js';
+import { HeldCard, type HeldCardOptions, type ReleaseReason } from '../../means/cps/held-card.js';
 import type { TrustStore } from '../../means/cps/trust-store.js';
 import {
   BadgeError,
@@ -28,7 +29,7 @@ import {
 import type { RecordedSessionEngine } from '../../session/engine/recorded-engine.js';
 import type { Decision } from '../../session/policy/decision.js';
 import type { PcscCardChannel } from '../../transports/pcsc/pcsc-card-channel.js';
-import type { ReaderEvent, ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
+import type { KeptCard, ReaderEvent, ReaderMonitor } from '../../transports/pcsc/reader-monitor.js';
 import { isTesseraError } from '../../errors.js';
 import { DegradedReasons, type DegradedReason } from '../../integrations/health/degraded-reasons.js';
 import type { AuthEvent } from '../../means/auth-event.js';
@@ -44,6 +45,8 @@ export type EngineAgentRecord =
   | { type: 'daemon'; status: 'up' | 'down'; code?: string; retryInMs?: number }
   | { type: 'reader'; status: 'added' | 'removed'; reader: string }
   | { type: 'card'; status: 'inserted' | 'removed'; reader: string; cardType?: string }
+  /** The session's CPS card kept PIN-verified on its connection (`held`), or let go with a reset (`released`). */
+  | { type: 'held_card'; status: 'held' | 'released'; reader: string; person: string; reason?: ReleaseReason }
   | { type: 'login'; status: 'failed'; reader: string; code: string; retriesLeft?: number; reason?: string }
   | { type: 'decision'; decision: string; reason: string; person?: string; means?: string; factors?: readonly string[] }
   | { type: 'os'; event: OsEventKind; source: string }
@@ -82,7 +85,15 @@ export interface EngineAgentOptions {
   readonly fidoEnrolmentAudit?: FidoEnrolmentAudit;
   /** Degraded-mode reasons shared with the runtime (its connectivity probe adds its own); default: a private set. */
   readonly degraded?: DegradedReasons;
+  /**
+   * Keep the CPS card of the session in front PIN-verified on its connection after the login (so
+   * that it signs the web SSO proofs, `heldCard`); absent: every card is reset after its login.
+   */
+  readonly holdCard?: HeldCardOptions;
 }
+
+/** Decisions after which the person of a two-factor authentication is the one in front. */
+const OPENING_DECISIONS: ReadonlySet<string> = new Set(['open', 'unlock', 'switch_user']);
 
 /** Engine answers to a tap after which the badge PIN is worth asking. */
 const PIN_WORTHY_DECISION = 'require_second_factor';
@@ -99,9 +110,21 @@ export class EngineAgent {
   /** The two-factor authentication that opened or unlocked the current session (operator proof for enrolment). */
   private lastTwoFactor: AuthEvent | undefined;
   private stopped = false;
+  /** The verified card of the session in front, when `holdCard` is on. */
+  readonly heldCard: HeldCard | undefined;
 
   constructor(private readonly opts: EngineAgentOptions) {
     this.degradedReasons = opts.degraded ?? new DegradedReasons();
+    const hold = opts.holdCard;
+    this.heldCard = hold
+      ? new HeldCard(opts.monitor, {
+          ...hold,
+          onRelease: (reader, person, why) => {
+            this.report({ type: 'held_card', status: 'released', reader, person, reason: why });
+            hold.onRelease?.(reader, person, why);
+          },
+        })
+      : undefined;
   }
 
   get engine(): RecordedSessionEngine {
@@ -118,7 +141,10 @@ export class EngineAgent {
   }
 
   async start(): Promise<void> {
-    this.offRecorded = this.opts.engine.onRecorded((d) => this.report(decisionRecord(d)));
+    this.offRecorded = this.opts.engine.onRecorded((d) => {
+      this.report(decisionRecord(d));
+      this.followSession();
+    });
     this.offErrors = this.opts.engine.onError((e) => this.report({ type: 'error', code: isTesseraError(e) ? e.code : 'internal', detail: e instanceof Error ? e.message : String(e) }));
     this.offMonitor = this.opts.monitor.on((e) => this.onReaderEvent(e));
     await this.opts.osEvents?.start((e) => this.onOsEvent(e));
@@ -140,6 +166,7 @@ export class EngineAgent {
     await this.fallbackRun.catch(() => undefined);
     while (this.busy.size > 0) await Promise.allSettled([...this.busy.values()]);
     await this.opts.engine.idle();
+    await this.heldCard?.settled();
   }
 
   async stop(): Promise<void> {
@@ -148,6 +175,7 @@ export class EngineAgent {
     this.offMonitor?.();
     await this.opts.osEvents?.stop();
     await this.idle();
+    await this.heldCard?.stop();
     await this.opts.monitor.stop();
     this.offRecorded?.();
     this.offErrors?.();
@@ -190,7 +218,8 @@ export class EngineAgent {
         this.opts.engine.cardRemoved(e.reader).catch((err: unknown) => this.report({ type: 'error', code: isTesseraError(err) ? err.code : 'internal', detail: String(err) }));
         return;
       case 'card-inserted': {
-        if (this.busy.has(e.reader) || this.stopped) return;
+        // A held card's reader is already in use by this agent: nothing to connect to.
+        if (this.busy.has(e.reader) || this.stopped || this.heldCard?.holds(e.reader)) return;
         const run = this.handleCard(e.reader).finally(() => this.busy.delete(e.reader));
         this.busy.set(e.reader, run);
         return;
@@ -200,7 +229,7 @@ export class EngineAgent {
 
   private async handleCard(reader: string): Promise<void> {
     try {
-      const event = await this.opts.monitor.withCard(reader, async (ch) => {
+      const login = await this.opts.monitor.withCard(reader, async (ch, lease) => {
         const kind = await recognizeCard(ch);
         this.report({ type: 'card', status: 'inserted', reader, cardType: kind.type });
         if (kind.type === 'fido') this.fidoReaders.add(reader);
@@ -209,12 +238,40 @@ export class EngineAgent {
           return undefined;
         }
         if (kind.type !== 'cps' || !kind.usable) return undefined;
-        return this.cpsLoginWithRetries(ch, reader);
+        const result = await this.cpsLoginWithRetries(ch, reader);
+        // Kept PIN-verified until the engine has decided; held or reset just below.
+        return { result, kept: this.heldCard ? lease.keep() : undefined };
       });
-      if (event) await this.authenticate({ ...event, reader });
+      if (login) await this.authenticateCard(login.result, reader, login.kept);
     } catch (e) {
       await this.loginFailed(reader, e, 'cps');
     }
+  }
+
+  /** Feeds a CPS login to the engine; its card is held when the decision put its holder in front, else reset. */
+  private async authenticateCard(login: CpsLoginResult, reader: string, kept: KeptCard | undefined): Promise<void> {
+    let held = false;
+    try {
+      const d = await this.authenticate({ ...login.event, reader });
+      const person = login.event.subject.id;
+      if (kept && this.heldCard && !this.stopped && d.classification === 'two_factor' && OPENING_DECISIONS.has(d.decision) && d.person === person) {
+        this.heldCard.hold(kept, { person, publicKey: login.publicKey });
+        held = this.heldCard.holds(reader);
+        if (held) this.report({ type: 'held_card', status: 'held', reader, person });
+        // A decision recorded meanwhile (a sign-out) may already have moved the session on.
+        this.followSession();
+      }
+    } finally {
+      if (kept && !held) await kept.release();
+    }
+  }
+
+  /** After each recorded decision: the held card goes when its holder is no longer the person of an open session in front. */
+  private followSession(): void {
+    const person = this.heldCard?.person;
+    if (person === undefined) return;
+    const cur = this.opts.engine.status().current;
+    if (!cur || cur.person.id !== person || cur.state === 'expired') void this.heldCard?.release('session_ended');
   }
 
   /**
@@ -225,13 +282,13 @@ export class EngineAgent {
    * The tries left must go down at each wrong PIN (as a real counter does): a card that says
    * otherwise is not asked again.
    */
-  private async cpsLoginWithRetries(ch: PcscCardChannel, reader: string): Promise<AuthEvent> {
+  private async cpsLoginWithRetries(ch: PcscCardChannel, reader: string): Promise<CpsLoginResult> {
     const engine = this.opts.engine;
     let triesBefore = Number.POSITIVE_INFINITY;
     for (;;) {
       await engine.authenticationStarted({ reader, means: 'cps' });
       try {
-        return (await cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) })).event;
+        return await cpsLogin(ch, { trust: this.opts.trust, pin: (req) => this.opts.pinPad(reader, req) });
       } catch (e) {
         const left = e instanceof CpsError && e.code === 'wrong_pin' ? e.retriesLeft : undefined;
         if (left === undefined || left <= 0 || left >= triesBefore || this.stopped) throw e;

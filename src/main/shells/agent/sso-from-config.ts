@@ -74,7 +74,7 @@ function assertionFrom(config: AgentConfig): AgentAssertionOptions | undefined {
       allowed: 'the issuers this agent asserts to (or set sso.issuerUrl)',
     });
   }
-  return { keyDir: a.keyDir, port: a.port, providers };
+  return { keyDir: a.keyDir, port: a.port, providers, cardSignature: a.cardSignature };
 }
 
 export function ssoFromConfig(config: AgentConfig, opts: SsoFromConfigOptions = {}): ConfiguredSso {

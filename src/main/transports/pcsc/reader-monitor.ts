@@ -6,7 +6,8 @@
  *   monitor reports `daemon-down` (with the removals that implies), drops the context, and
  *   builds a new one with exponential back-off once the daemon answers again (`daemon-up`).
  * - Never lets an addon error escape as an unhandled `'error'` event.
- * - Hands out exclusive card connections (`connect`, `withCard`).
+ * - Hands out exclusive card connections (`connect`, `withCard`); `withCard` may hand one over to
+ *   its caller (`lease.keep()`), who then owns it until `release()` resets the card.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { daemonReachable } from './pcsc-daemon.js';
@@ -47,6 +48,18 @@ interface ReaderEntry {
 
 type Listener = (event: ReaderEvent) => void;
 
+/** A connection taken out of `withCard`: still exclusive, the card's security state intact. */
+export interface KeptCard {
+  readonly channel: PcscCardChannel;
+  /** Ends the connection with a card reset (idempotent); the next `connect` to that reader and `stop` wait for it. */
+  release(): Promise<void>;
+}
+
+/** Given to the function of `withCard`: `keep()` hands the connection to the caller instead of resetting it on return. */
+export interface CardLease {
+  keep(): KeptCard;
+}
+
 export class ReaderMonitor {
   private context: NativePcscContext | undefined;
   private readonly readers = new Map<string, ReaderEntry>();
@@ -62,6 +75,8 @@ export class ReaderMonitor {
   private readonly statusSeen = new Set<string>();
   /** Resets still running after `withCard` returned; the next connection to that reader waits. */
   private readonly releasing = new Map<string, Promise<void>>();
+  /** Connections handed out by `lease.keep()` and not released yet (reset at `stop`). */
+  private readonly kept = new Set<KeptCard>();
 
   constructor(opts: ReaderMonitorOptions = {}) {
     this.backoff = opts.backoff ?? { initialMs: 250, maxMs: 5000 };
@@ -93,6 +108,7 @@ export class ReaderMonitor {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    await Promise.allSettled([...this.kept].map((k) => k.release()));
     await Promise.allSettled([...this.releasing.values()]);
     // The addon leaks a handle (and the process never exits) when a reader is closed before
     // its status thread has started: wait, briefly, for every reader's first status.
@@ -156,22 +172,55 @@ export class ReaderMonitor {
   }
 
   /**
-   * Runs `fn` inside one exclusive connection (the multi-APDU transaction) and always releases
-   * it; the card is reset on release so no verified-PIN state outlives the operation. The
-   * result is returned while the reset runs: the connection stays exclusive until the reset is
-   * done, and the next `connect` to that reader (and `stop`) waits for it.
+   * Runs `fn` inside one exclusive connection (the multi-APDU transaction) and releases it; the
+   * card is reset on release so no verified-PIN state outlives the operation. The result is
+   * returned while the reset runs: the connection stays exclusive until the reset is done, and
+   * the next `connect` to that reader (and `stop`) waits for it.
+   *
+   * When `fn` calls `lease.keep()` and returns normally, the connection is not released: the
+   * caller owns it (`KeptCard.release()` resets the card then). When `fn` throws, it is released
+   * as usual, kept or not.
    */
-  async withCard<T>(readerName: string, fn: (channel: PcscCardChannel) => Promise<T>): Promise<T> {
+  async withCard<T>(readerName: string, fn: (channel: PcscCardChannel, lease: CardLease) => Promise<T>): Promise<T> {
     const channel = await this.connect(readerName);
+    let kept: KeptCard | undefined;
+    const lease: CardLease = { keep: () => (kept ??= this.keepChannel(readerName, channel)) };
+    let ok = false;
     try {
-      return await fn(channel);
+      const value = await fn(channel, lease);
+      ok = true;
+      return value;
     } finally {
-      const release = channel.close('reset');
-      this.releasing.set(readerName, release);
-      void release.finally(() => {
-        if (this.releasing.get(readerName) === release) this.releasing.delete(readerName);
-      });
+      if (kept && ok) {
+        // handed over: the caller releases it
+      } else if (kept) {
+        void kept.release();
+      } else {
+        this.releaseChannel(readerName, channel);
+      }
     }
+  }
+
+  private releaseChannel(readerName: string, channel: PcscCardChannel): Promise<void> {
+    const release = channel.close('reset');
+    this.releasing.set(readerName, release);
+    void release.finally(() => {
+      if (this.releasing.get(readerName) === release) this.releasing.delete(readerName);
+    });
+    return release;
+  }
+
+  private keepChannel(readerName: string, channel: PcscCardChannel): KeptCard {
+    let released: Promise<void> | undefined;
+    const card: KeptCard = {
+      channel,
+      release: () => {
+        this.kept.delete(card);
+        return (released ??= this.releaseChannel(readerName, channel));
+      },
+    };
+    this.kept.add(card);
+    return card;
   }
 
   private emit(event: ReaderEvent): void {

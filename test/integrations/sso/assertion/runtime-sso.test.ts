@@ -8,20 +8,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../../src/main/config/config.js';
 import { TrustStore } from '../../../../src/main/means/cps/trust-store.js';
-import { parseProviderConfig, startEmbeddedProvider, type EmbeddedProvider, type ProviderEvent } from '../../../../src/main/integrations/sso/provider/index.js';
+import type { EmbeddedProvider, ProviderEvent } from '../../../../src/main/integrations/sso/provider/index.js';
 import { startAgentRuntime, type AgentRuntime } from '../../../../src/main/shells/agent/agent-runtime.js';
 import { ReaderMonitor } from '../../../../src/main/transports/pcsc/reader-monitor.js';
 import { openTestBed, type TestBed } from '../../../testbed/bed.js';
 import { CpsCard } from '../../../testbed/cards/cps-card.js';
 import { getSharedTestPki } from '../../../testbed/pki/test-pki.js';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { JarClient } from '../provider/fixtures/jar-client.js';
 import { freePort } from '../provider/fixtures/sso-world.js';
+import { rpRequest, startRuntimeProvider } from '../provider/fixtures/runtime-provider.js';
 import { until } from '../../../shells/agent/until.js';
 
 describe('agent runtime → embedded provider, real CPS login through pcscd', () => {
@@ -31,7 +32,6 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
   let provider: EmbeddedProvider;
   let rp: oidc.Configuration;
   const events: ProviderEvent[] = [];
-  const redirect = 'http://127.0.0.1:9/callback';
 
   before(async () => {
     bed = await openTestBed();
@@ -49,24 +49,7 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
       assertion: { keyDir: join(dir, 'agent-keys'), port: agentPort, providers: [issuer] },
     });
     assert.ok(runtime.assertion);
-    writeFileSync(join(dir, 'poste.pem'), runtime.assertion.key.publicPem);
-    writeFileSync(join(dir, 'anchors.pem'), pki.caBundlePem);
-    provider = await startEmbeddedProvider({
-      config: parseProviderConfig(
-        {
-          issuer,
-          keysDir: 'provider-keys',
-          clients: [{ clientId: 'dpi', redirectUris: ['http://127.0.0.1/callback'] }],
-          agent: { assertionEndpoint: runtime.assertion.server.url, workstationKeys: [{ name: 'poste-runtime', publicKeyFile: 'poste.pem' }] },
-          // CPS proofs must carry the card's chain: the runtime keeps it from the login itself.
-          trustAnchors: ['anchors.pem'],
-        },
-        dir,
-      ),
-      log: (e) => events.push(e),
-    });
-    rp = await oidc.discovery(new URL(issuer), 'dpi', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-    oidc.enableNonRepudiationChecks(rp);
+    ({ provider, rp } = await startRuntimeProvider({ dir, issuer, assertion: runtime.assertion, workstation: 'poste-runtime', log: (e) => events.push(e) }));
     await bed.slots[0].insert(new CpsCard({ certificateDer: cert.der, privateKey: cert.privateKey, pin: '1234' }));
     await until('the card login', () => runtime.engine.status().state === 'active');
   });
@@ -78,13 +61,7 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function request(jar: JarClient) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: redirect, scope: 'openid profile rpps', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
-    const r = await jar.follow(url.href, (u) => u.port === '9');
-    return { r, finish: (cb: string) => oidc.authorizationCodeGrant(rp, new URL(cb), { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true }) };
-  }
+  const request = (jar: JarClient) => rpRequest(rp, jar);
 
   it('card + PIN → signed in at the provider with no prompt; sign-out at the agent ends it', async () => {
     const jar = new JarClient();
@@ -92,7 +69,8 @@ describe('agent runtime → embedded provider, real CPS login through pcscd', ()
     assert.ok(first.r.next, `no code (last: ${first.r.last.status} ${first.r.last.body.slice(0, 200)})`);
     const claims = (await first.finish(first.r.next)).claims();
     assert.equal(claims?.sub, '10007654321');
-    assert.deepEqual(claims?.['amr'], ['sc', 'pin', 'mfa']);
+    // The runtime holds the card (sso.assertion.cardSignature by default): the provider verified the card's own signature.
+    assert.deepEqual(claims?.['amr'], ['sc', 'hwk', 'pin', 'mfa']);
     assert.equal(claims?.['family_name'], 'DUBOIS');
 
     await runtime.engine.signOut();

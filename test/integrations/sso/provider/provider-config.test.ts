@@ -36,6 +36,11 @@ describe('provider configuration', () => {
     assert.equal(c.tokens.accessTokenSeconds, 600);
     assert.equal(c.agent.maxAuthAgeSeconds, 14_400);
     assert.deepEqual(c.acr.rules, [{ amr: ['mfa'], acr: 'urn:tessera:acr:2fa' }]);
+    assert.equal(c.agent.requireCardSignature, false);
+  });
+
+  it('agent.requireCardSignature is accepted with trust anchors only', () => {
+    assert.equal(parseProviderConfig({ ...minimal(), agent: { requireCardSignature: true }, trustAnchors: ['anchors.pem'] }, root).agent.requireCardSignature, true);
   });
 
   const broken: Array<[string, (c: Record<string, unknown>) => unknown]> = [
@@ -52,6 +57,8 @@ describe('provider configuration', () => {
     ['agent.assertionEndpoint', (c) => ({ ...c, agent: { assertionEndpoint: 'http://evil.example:1/tessera/assert' } })],
     ['agent.workstationKeys.0.publicKeyFile', (c) => ({ ...c, agent: { workstationKeys: [{ name: 'p1' }] } })],
     ['acr.rules.0.amr', (c) => ({ ...c, acr: { rules: [{ amr: [], acr: 'x' }] } })],
+    ['agent.requireCardSignature', (c) => ({ ...c, agent: { requireCardSignature: true } })],
+    ['agent.requireCardSignature', (c) => ({ ...c, agent: { requireCardSignature: 'yes' } })],
   ];
   for (const [field, change] of broken) {
     it(`names the field: ${field}`, () => {

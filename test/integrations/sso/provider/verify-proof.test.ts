@@ -5,16 +5,20 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, sign as signBytes, type KeyObject } from 'node:crypto';
 import { CompactSign } from 'jose';
 import fc from 'fast-check';
-import { proofClaims, signClaims, PROOF_TYP, type ProofClaims, type WorkstationKey } from '../../../../src/main/integrations/sso/assertion/index.js';
+import { amrFor, cardSignatureInput, proofClaims, signClaims, PROOF_TYP, type ProofClaims, type WorkstationKey } from '../../../../src/main/integrations/sso/assertion/index.js';
+import { TrustStore } from '../../../../src/main/means/cps/trust-store.js';
+import { getSharedTestPki, type CardCertificate } from '../../../testbed/pki/test-pki.js';
 import { NonceStore, WorkstationKeyRing, verifyProof, type ProofContext } from '../../../../src/main/integrations/sso/provider/index.js';
 import { SsoError } from '../../../../src/main/integrations/sso/sso-error.js';
 import { ALICE, memoryWorkstationKey } from './fixtures/sso-world.js';
 
 const ISSUER = 'https://sso.hopital-test.fr';
 const NOW = Date.UTC(2026, 10, 23, 9, 0, 0);
+
+const refused = (reason: string) => (e: unknown) => e instanceof SsoError && e.code === 'sso_assertion_invalid' && e.reason === reason;
 
 describe('verifyProof', () => {
   let key: WorkstationKey;
@@ -35,8 +39,6 @@ describe('verifyProof', () => {
     const ctx = (): ProofContext => ({ issuer: ISSUER, ring, consumeNonce: (n) => nonces.consume(n, 'uid-1'), maxAuthAgeS: 4 * 3600, nowMs: t });
     return { base, ctx, advance: (ms: number) => (t += ms) };
   }
-
-  const refused = (reason: string) => (e: unknown) => e instanceof SsoError && e.code === 'sso_assertion_invalid' && e.reason === reason;
 
   it('accepts a good proof once (badge re-identification: amr from factors, no chain needed)', async () => {
     const { base, ctx } = setup();
@@ -95,5 +97,94 @@ describe('verifyProof', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('card signature (evidence.cardSignature, §4.1 and §5 check 13)', () => {
+  let key: WorkstationKey;
+  let ring: WorkstationKeyRing;
+  let trust: TrustStore;
+  let card: CardCertificate;
+  let otherCard: CardCertificate;
+  let chain: string[];
+  before(async () => {
+    key = await memoryWorkstationKey();
+    ring = await WorkstationKeyRing.fromPublicKeys([{ name: 'poste-1', key: key.publicKey }]);
+    const pki = await getSharedTestPki();
+    trust = TrustStore.fromCertificates([pki.root.certificate, pki.intermediate.certificate]);
+    card = await pki.issueCardCertificate({ rpps: ALICE.rpps ?? '' });
+    otherCard = await pki.issueCardCertificate({ rpps: ALICE.rpps ?? '' });
+    chain = [card.der.toString('base64'), pki.intermediate.der.toString('base64')];
+  });
+
+  it('the signed bytes are exactly the five lines of the protocol', () => {
+    const bytes = cardSignatureInput({ aud: 'https://sso.hopital-test.fr', nonce: 'n'.repeat(43), jti: 'jti-1', iat: 1795456812 });
+    assert.equal(bytes.toString('hex'), Buffer.from(`tessera-card-signature-v1\nhttps://sso.hopital-test.fr\n${'n'.repeat(43)}\njti-1\n1795456812`, 'utf8').toString('hex'));
+    assert.throws(() => cardSignatureInput({ aud: 'a', nonce: 'b', jti: 'c\nd', iat: 1 }), RangeError);
+    assert.throws(() => cardSignatureInput({ aud: 'a', nonce: 'b', jti: 'c', iat: 1.5 }), RangeError);
+  });
+
+  function setup(opts: { requireCardSignature?: boolean; means?: 'cps' | 'desfire' } = {}) {
+    // The test PKI's certificates are valid from now on: real time here.
+    const now = Date.now();
+    const nonces = new NonceStore(60_000, () => now);
+    const nonce = nonces.issue('uid-1');
+    const means = opts.means ?? 'cps';
+    const base = proofClaims(
+      { person: ALICE, means, factors: means === 'cps' ? ['possession', 'knowledge'] : ['possession'], sessionId: 'sid-1', twoFactorAt: new Date(now - 60_000), twoFactorMeans: means, windowEnd: new Date(now + 3_600_000) },
+      { nonce, audience: ISSUER, issuer: 'tessera:ws:poste-1', nowMs: now },
+    );
+    const withChain: ProofClaims = means === 'cps' ? { ...base, evidence: { type: 'x509-chain', x5c: chain } } : base;
+    const ctx = (): ProofContext => ({ issuer: ISSUER, ring, trust, consumeNonce: (n) => nonces.consume(n, 'uid-1'), maxAuthAgeS: 4 * 3600, nowMs: now, ...(opts.requireCardSignature ? { requireCardSignature: true } : {}) });
+    return { base: withChain, ctx };
+  }
+  /** What the card computes: RSASSA-PKCS1-v1_5 SHA-256 over the bytes (the card signs their DigestInfo). */
+  const cardSign = (k: KeyObject, c: Pick<ProofClaims, 'aud' | 'nonce' | 'jti' | 'iat'>): string => signBytes('sha256', cardSignatureInput(c), k).toString('base64url');
+  const signedBy = (c: ProofClaims, sig: string): ProofClaims => ({ ...c, evidence: { type: 'x509-chain', x5c: chain, cardSignature: sig } });
+
+  it('accepts a good card signature: card-signed, and the provider amr says hwk beside sc', async () => {
+    const { base, ctx } = setup({ requireCardSignature: true });
+    const v = await verifyProof(await signClaims(key, signedBy(base, cardSign(card.privateKey, base))), ctx());
+    assert.equal(v.cardSigned, true);
+    assert.deepEqual(amrFor(v.claims.means, v.claims.factors, v.cardSigned), ['sc', 'hwk', 'pin', 'mfa']);
+  });
+
+  it('without one: accepted (not card-signed, amr as before) unless required', async () => {
+    const plain = setup();
+    const v = await verifyProof(await signClaims(key, plain.base), plain.ctx());
+    assert.equal(v.cardSigned, false);
+    assert.deepEqual(amrFor(v.claims.means, v.claims.factors, v.cardSigned), ['sc', 'pin', 'mfa']);
+    const required = setup({ requireCardSignature: true });
+    await assert.rejects(verifyProof(await signClaims(key, required.base), required.ctx()), refused('card_signature_required'));
+  });
+
+  it('required applies to CPS sessions only: a badge session is accepted', async () => {
+    const { base, ctx } = setup({ requireCardSignature: true, means: 'desfire' });
+    assert.equal((await verifyProof(await signClaims(key, base), ctx())).cardSigned, false);
+  });
+
+  const forged: Array<[string, (b: ProofClaims) => string]> = [
+    ['a flipped bit', (b) => {
+      const sig = Buffer.from(cardSign(card.privateKey, b), 'base64url');
+      sig[10] = (sig[10] ?? 0) ^ 1;
+      return sig.toString('base64url');
+    }],
+    ['another nonce', (b) => cardSign(card.privateKey, { ...b, nonce: randomBytes(32).toString('base64url') })],
+    ['another audience', (b) => cardSign(card.privateKey, { ...b, aud: 'https://sso.autre-hopital.fr' })],
+    ['another proof (jti)', (b) => cardSign(card.privateKey, { ...b, jti: randomBytes(16).toString('base64url') })],
+    ['another proof (iat)', (b) => cardSign(card.privateKey, { ...b, iat: b.iat - 1 })],
+    ['another card of the same person', (b) => cardSign(otherCard.privateKey, b)],
+    ['garbage', () => 'AAAA'],
+  ];
+  for (const [what, forge] of forged) {
+    it(`refuses a card signature over ${what}: card_signature (never ignored)`, async () => {
+      const { base, ctx } = setup();
+      await assert.rejects(verifyProof(await signClaims(key, signedBy(base, forge(base))), ctx()), refused('card_signature'));
+    });
+  }
+
+  it('refuses a card signature whose encoding is not base64url', async () => {
+    const { base, ctx } = setup();
+    await assert.rejects(verifyProof(await signClaims(key, signedBy(base, 'ab+/=')), ctx()), refused('malformed'));
   });
 });

@@ -8,7 +8,8 @@ import type { EngineStatus } from '../../../session/engine/index.js';
 import type { Decision } from '../../../session/policy/decision.js';
 import { AssertionServer, type AssertionAnswer } from './assertion-server.js';
 import { LogoutNotifier, logoutOnSessionEnd, type LogoutOutcome } from './logout-notifier.js';
-import { sessionSourceFromEngine } from './session-source.js';
+import type { CardSigner } from '../../../means/cps/held-card.js';
+import { sessionSourceFromEngine, type EngineSourceOptions } from './session-source.js';
 import { loadOrCreateWorkstationKey, type WorkstationKey } from './workstation-key.js';
 
 export interface AgentAssertionOptions {
@@ -20,6 +21,13 @@ export interface AgentAssertionOptions {
   readonly providers: readonly string[];
   /** Certificate chain (DER, leaf first) of the card a person's session was opened with, when kept. */
   readonly certificateChain?: (person: Subject) => readonly Buffer[] | undefined;
+  /**
+   * Sign each CPS session's proof with the card itself too, while the agent holds it PIN-verified
+   * (`sso.assertion.cardSignature`; default true). The runtime then keeps the card after login.
+   */
+  readonly cardSignature?: boolean;
+  /** The held card of a person's session (wired by the runtime when `cardSignature` is on). */
+  readonly cardSigner?: (person: Subject) => CardSigner | undefined;
   readonly onAnswer?: (answer: AssertionAnswer) => void;
   readonly onLogout?: (person: string, outcomes: readonly LogoutOutcome[]) => void;
 }
@@ -36,9 +44,13 @@ export async function startAgentAssertion(
   opts: AgentAssertionOptions,
 ): Promise<AgentAssertion> {
   const key = await loadOrCreateWorkstationKey(opts.keyDir);
+  const sourceOptions: EngineSourceOptions = {
+    ...(opts.certificateChain ? { certificateChain: opts.certificateChain } : {}),
+    ...(opts.cardSigner && opts.cardSignature !== false ? { cardSigner: opts.cardSigner } : {}),
+  };
   const server = await AssertionServer.start({
     key,
-    source: sessionSourceFromEngine(engine, opts.certificateChain ? { certificateChain: opts.certificateChain } : {}),
+    source: sessionSourceFromEngine(engine, sourceOptions),
     providers: opts.providers,
     workstation,
     port: opts.port,

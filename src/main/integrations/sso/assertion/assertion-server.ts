@@ -32,7 +32,7 @@ export interface AssertionServerOptions {
 }
 
 export type AssertionAnswer =
-  | { readonly outcome: 'proof'; readonly issuer: string; readonly person: string; readonly sid: string }
+  | { readonly outcome: 'proof'; readonly issuer: string; readonly person: string; readonly sid: string; readonly cardSigned: boolean }
   | { readonly outcome: 'error'; readonly issuer: string; readonly error: AssertionErrorValue }
   | { readonly outcome: 'refused'; readonly status: number; readonly why: string };
 
@@ -139,7 +139,7 @@ export class AssertionServer {
     if (!NONCE_PATTERN.test(nonce) || q.getAll(REQUEST_PARAMS.nonce).length !== 1) return fail('invalid_request');
     const session = this.opts.source.status();
     if (!session) return fail('no_session');
-    let proof: string;
+    let proof: { jws: string; cardSigned: boolean };
     try {
       proof = await signProof(this.opts.key, session, {
         nonce,
@@ -151,7 +151,7 @@ export class AssertionServer {
     } catch {
       return fail('server_error');
     }
-    this.opts.onAnswer?.({ outcome: 'proof', issuer: iss, person: session.person.id, sid: session.sessionId });
-    this.redirect(res, target, RESPONSE_PARAMS.proof, proof);
+    this.opts.onAnswer?.({ outcome: 'proof', issuer: iss, person: session.person.id, sid: session.sessionId, cardSigned: proof.cardSigned });
+    this.redirect(res, target, RESPONSE_PARAMS.proof, proof.jws);
   }
 }

@@ -62,6 +62,37 @@ export interface ProofPerson {
 export interface ProofEvidence {
   readonly type: 'x509-chain';
   readonly x5c: readonly string[];
+  /**
+   * The card's own signature for this proof, when the agent still holds the PIN-verified card:
+   * base64url (no padding) of RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2) by the key of the
+   * leaf certificate, over `cardSignatureInput(claims)`.
+   */
+  readonly cardSignature?: string;
+}
+
+/** First line of the bytes the card signs (domain separation: these bytes mean nothing else). */
+export const CARD_SIGNATURE_CONTEXT = 'tessera-card-signature-v1';
+/** Largest card signature accepted (bytes; RSA-4096). */
+export const MAX_CARD_SIGNATURE_BYTES = 512;
+
+/**
+ * The exact bytes the CPS card signs for one proof (docs/agent-assertion-protocol.md §4.1):
+ * UTF-8 of five lines joined by LF (0x0A), no final LF:
+ *
+ *   tessera-card-signature-v1
+ *   <aud>        the provider's issuer, exactly as in the proof
+ *   <nonce>      the provider's nonce, verbatim
+ *   <jti>        the proof's jti
+ *   <iat>        the proof's iat, decimal, no sign, no leading zeros
+ *
+ * So a card signature is valid for one provider, one nonce and one proof only. A value holding
+ * CR or LF cannot be framed without ambiguity: RangeError (the provider refuses such a proof).
+ */
+export function cardSignatureInput(c: Pick<ProofClaims, 'aud' | 'nonce' | 'jti' | 'iat'>): Buffer {
+  const fields = [c.aud, c.nonce, c.jti];
+  if (fields.some((f) => /[\r\n]/.test(f))) throw new RangeError('a proof claim signed by the card holds a line break');
+  if (!Number.isSafeInteger(c.iat) || c.iat < 0) throw new RangeError('iat must be a non-negative integer');
+  return Buffer.from([CARD_SIGNATURE_CONTEXT, ...fields, String(c.iat)].join('\n'), 'utf8');
 }
 
 /** Payload of a proof (JWS with `typ` = PROOF_TYP). Times are seconds since the epoch. */
@@ -114,10 +145,13 @@ export interface LogoutClaims {
  *   cps (contact card, key on the chip) → `sc`; desfire (contactless card, AES mutual auth) → `sc`;
  *   fido2 (security key) → `hwk`; knowledge (PIN checked by the card or the key) → `pin`;
  *   inherence (on-key biometrics, fingerprint readers) → `fpt`; two factors or more → `mfa`.
+ * `cardSigned`: the provider itself verified the CPS card's signature over this login's nonce
+ * (a proof of possession of a hardware-secured key) → `hwk` after `sc`.
  */
-export function amrFor(means: MeansKind, factors: readonly Factor[]): string[] {
+export function amrFor(means: MeansKind, factors: readonly Factor[], cardSigned = false): string[] {
   const amr: string[] = [];
   if (factors.includes('possession')) amr.push(means === 'fido2' ? 'hwk' : 'sc');
+  if (cardSigned && !amr.includes('hwk')) amr.push('hwk');
   if (factors.includes('knowledge')) amr.push('pin');
   if (factors.includes('inherence')) amr.push('fpt');
   if (new Set(factors).size >= 2) amr.push('mfa');

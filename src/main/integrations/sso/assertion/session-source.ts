@@ -5,6 +5,7 @@
  */
 import type { Factor, MeansKind, Subject } from '../../../means/auth-event.js';
 import type { EngineStatus } from '../../../session/engine/index.js';
+import type { CardSigner } from '../../../means/cps/held-card.js';
 import { sessionIdFor } from './protocol.js';
 
 export interface AssertionSession {
@@ -17,7 +18,10 @@ export interface AssertionSession {
   readonly windowEnd: Date;
   /** DER certificates of the card the session was opened with, leaf first (CPS sessions). */
   readonly certificateChain?: readonly Buffer[];
+  /** The session's card, still held PIN-verified by the agent (CPS sessions with a chain). */
+  readonly cardSigner?: CardSigner;
 }
+
 
 export interface AssertionSessionSource {
   status(): AssertionSession | undefined;
@@ -26,6 +30,8 @@ export interface AssertionSessionSource {
 export interface EngineSourceOptions {
   /** Certificate chain of the card a person's session was opened with, when the agent kept it. */
   readonly certificateChain?: (person: Subject) => readonly Buffer[] | undefined;
+  /** The card of a person's session when the agent still holds it verified. */
+  readonly cardSigner?: (person: Subject) => CardSigner | undefined;
 }
 
 /** The session engine's status (or the recorded engine's) as an assertion source. */
@@ -36,6 +42,7 @@ export function sessionSourceFromEngine(engine: { status(): EngineStatus }, opts
       const cur = s.current;
       if (s.state !== 'active' || s.locked || !cur || cur.state !== 'active' || cur.timeLeftMs <= 0) return undefined;
       const chain = cur.twoFactor.means === 'cps' ? opts.certificateChain?.(cur.person) : undefined;
+      const signer = chain && chain.length > 0 ? opts.cardSigner?.(cur.person) : undefined;
       return {
         person: cur.person,
         means: cur.means,
@@ -45,6 +52,7 @@ export function sessionSourceFromEngine(engine: { status(): EngineStatus }, opts
         twoFactorMeans: cur.twoFactor.means,
         windowEnd: cur.windowEnd,
         ...(chain && chain.length > 0 ? { certificateChain: chain } : {}),
+        ...(signer ? { cardSigner: signer } : {}),
       };
     },
   };

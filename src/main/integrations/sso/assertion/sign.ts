@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign } from 'jose';
-import { LOGOUT_TYP, PROOF_ALG, PROOF_TTL_S, PROOF_TYP, amrFor, type LogoutClaims, type ProofClaims } from './protocol.js';
+import { LOGOUT_TYP, PROOF_ALG, PROOF_TTL_S, PROOF_TYP, amrFor, cardSignatureInput, type LogoutClaims, type ProofClaims } from './protocol.js';
 import type { AssertionSession } from './session-source.js';
 import type { WorkstationKey } from './workstation-key.js';
 
@@ -60,8 +60,25 @@ export function signClaims(key: WorkstationKey, claims: ProofClaims): Promise<st
   return sign(key, PROOF_TYP, claims);
 }
 
-export function signProof(key: WorkstationKey, session: AssertionSession, req: ProofRequest): Promise<string> {
-  return signClaims(key, proofClaims(session, req));
+/**
+ * The claims with the card's signature in the evidence, when the session has a chain and a held
+ * card. A card that fails (pulled meanwhile, error, timeout) leaves the proof without one:
+ * `cardSigned` says which.
+ */
+export async function withCardSignature(session: AssertionSession, claims: ProofClaims): Promise<{ claims: ProofClaims; cardSigned: boolean }> {
+  if (!session.cardSigner || !claims.evidence) return { claims, cardSigned: false };
+  let signature: Buffer;
+  try {
+    signature = await session.cardSigner.sign(cardSignatureInput(claims));
+  } catch {
+    return { claims, cardSigned: false };
+  }
+  return { claims: { ...claims, evidence: { ...claims.evidence, cardSignature: signature.toString('base64url') } }, cardSigned: true };
+}
+
+export async function signProof(key: WorkstationKey, session: AssertionSession, req: ProofRequest): Promise<{ jws: string; cardSigned: boolean }> {
+  const { claims, cardSigned } = await withCardSignature(session, proofClaims(session, req));
+  return { jws: await signClaims(key, claims), cardSigned };
 }
 
 export function signLogout(key: WorkstationKey, claims: Omit<LogoutClaims, 'jti' | 'iat' | 'exp'> & { readonly nowMs: number }): Promise<string> {

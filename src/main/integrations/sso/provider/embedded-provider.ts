@@ -267,6 +267,7 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
         consumeNonce: (n) => nonces.consume(n, uid),
         ...(trust ? { trust } : {}),
         maxAuthAgeS: config.agent.maxAuthAgeSeconds,
+        requireCardSignature: config.agent.requireCardSignature,
         nowMs: now(),
       });
     } catch (e) {
@@ -277,7 +278,8 @@ export async function startEmbeddedProvider(opts: EmbeddedProviderOptions): Prom
     }
     const c = verified.claims;
     const accountId = accountIdFor(c.person);
-    const amr = amrFor(c.means, c.factors);
+    // `hwk` only when the provider itself verified the card's signature over this login's nonce.
+    const amr = amrFor(c.means, c.factors, verified.cardSigned);
     const acr = acrFor(amr, config.acr);
     const ts = Math.floor(now() / 1000);
     accounts.set(accountId, { claims: c });

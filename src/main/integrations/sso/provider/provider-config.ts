@@ -106,6 +106,8 @@ export const providerConfigSchema = z.strictObject({
       maxAuthAgeSeconds: z.int().min(60).max(24 * 3600).default(4 * 3600),
       /** A provider session older than this is asserted again by the agent at the next authorization (0: at every one). */
       reassertAfterSeconds: z.int().min(0).max(24 * 3600).default(300),
+      /** Refuse a CPS session's proof that the card itself did not sign (needs `trustAnchors`). */
+      requireCardSignature: z.boolean().default(false),
     })
     .prefault({}),
   /** PEM files of the CPS trust anchors (roots and issuing CAs); present: CPS proofs must carry a chain that verifies. */
@@ -131,6 +133,9 @@ export function parseProviderConfig(value: unknown, baseDir: string): ProviderCo
     throw new SsoError('sso_config_invalid', `provider configuration: ${at}: ${text}`, { reason: at });
   }
   const c = r.data;
+  if (c.agent.requireCardSignature && c.trustAnchors.length === 0) {
+    throw new SsoError('sso_config_invalid', 'provider configuration: agent.requireCardSignature: needs trustAnchors (the card signature counts only with a certificate chain checked against them)', { reason: 'agent.requireCardSignature' });
+  }
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const seen = new Set<string>();
   for (const [i, cl] of c.clients.entries()) {

@@ -4,7 +4,7 @@
  * `SsoError('sso_assertion_invalid')` with a stable `reason`; nothing in the message is trusted
  * before its signature verified with an ENROLLED workstation key.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify as verifyRsa, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
@@ -14,6 +14,7 @@ import type { TrustStore } from '../../../means/cps/trust-store.js';
 import {
   CLOCK_SKEW_S,
   LOGOUT_TYP,
+  MAX_CARD_SIGNATURE_BYTES,
   MAX_CERT_BYTES,
   MAX_EVIDENCE_CERTS,
   MAX_JWS_BYTES,
@@ -21,6 +22,7 @@ import {
   NONCE_PATTERN,
   PROOF_ALG,
   PROOF_TYP,
+  cardSignatureInput,
   type LogoutClaims,
   type ProofClaims,
 } from '../assertion/protocol.js';
@@ -44,7 +46,9 @@ export type ProofProblem =
   | 'auth_too_old'
   | 'evidence_required'
   | 'untrusted_certificate'
-  | 'identity_mismatch';
+  | 'identity_mismatch'
+  | 'card_signature'
+  | 'card_signature_required';
 
 const invalid = (reason: ProofProblem, detail: string): SsoError => new SsoError('sso_assertion_invalid', `agent proof refused: ${detail}`, { reason });
 
@@ -152,7 +156,13 @@ const proofSchema = z.object({
   auth_time: seconds,
   two_factor_means: z.enum(['cps', 'desfire', 'fido2']),
   window_end: seconds,
-  evidence: z.object({ type: z.literal('x509-chain'), x5c: z.array(z.string().max(Math.ceil((MAX_CERT_BYTES * 4) / 3) + 4)).min(1).max(MAX_EVIDENCE_CERTS) }).optional(),
+  evidence: z
+    .object({
+      type: z.literal('x509-chain'),
+      x5c: z.array(z.string().max(Math.ceil((MAX_CERT_BYTES * 4) / 3) + 4)).min(1).max(MAX_EVIDENCE_CERTS),
+      cardSignature: z.string().regex(/^[A-Za-z0-9_-]+$/).max(Math.ceil((MAX_CARD_SIGNATURE_BYTES * 4) / 3)).optional(),
+    })
+    .optional(),
 });
 
 export interface ProofContext {
@@ -164,6 +174,8 @@ export interface ProofContext {
   readonly trust?: TrustStore;
   readonly maxAuthAgeS: number;
   readonly nowMs: number;
+  /** Refuse a CPS session's proof that the card did not sign (`agent.requireCardSignature`). */
+  readonly requireCardSignature?: boolean;
 }
 
 export interface VerifiedProof {
@@ -171,6 +183,8 @@ export interface VerifiedProof {
   readonly workstation: EnrolledWorkstation;
   /** SHA-256 (hex) of the card certificate that was checked, when evidence was checked. */
   readonly certificateSha256?: string;
+  /** The card's signature over this proof verified with a leaf that chains to the CPS anchors. */
+  readonly cardSigned: boolean;
 }
 
 function checkEvidence(c: ProofClaims, ctx: ProofContext): string | undefined {
@@ -195,6 +209,37 @@ function checkEvidence(c: ProofClaims, ctx: ProofContext): string | undefined {
   return leaf.summary.sha256;
 }
 
+/**
+ * §5 check 13: a card signature present must verify, with the key of the leaf of `x5c`, over the
+ * bytes of `cardSignatureInput` (RSASSA-PKCS1-v1_5, SHA-256). True when it verified; false when
+ * there is none. Only a leaf that chained to the anchors (check 11) makes it count as card-signed.
+ */
+function checkCardSignature(c: ProofClaims): boolean {
+  const sig = c.evidence?.cardSignature;
+  if (sig === undefined) return false;
+  let input: Buffer;
+  try {
+    input = cardSignatureInput(c);
+  } catch {
+    throw invalid('malformed', 'a claim under the card signature holds a line break');
+  }
+  const signature = Buffer.from(sig, 'base64url');
+  let key: KeyObject;
+  try {
+    key = parseCardCertificate(Buffer.from(c.evidence?.x5c[0] ?? '', 'base64')).x509.publicKey;
+  } catch {
+    throw invalid('card_signature', 'no readable leaf certificate for the card signature');
+  }
+  let valid = false;
+  try {
+    valid = key.asymmetricKeyType === 'rsa' && signature.length > 0 && signature.length <= MAX_CARD_SIGNATURE_BYTES && verifyRsa('sha256', input, key, signature);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw invalid('card_signature', 'the card signature does not verify with the leaf certificate key over this proof');
+  return true;
+}
+
 /** Every check of a proof, in order; the nonce is used up only once the signature verified. */
 export async function verifyProof(jws: string, ctx: ProofContext): Promise<VerifiedProof> {
   const { payload, workstation } = await verifySignature(jws, PROOF_TYP, ctx.ring);
@@ -208,7 +253,9 @@ export async function verifyProof(jws: string, ctx: ProofContext): Promise<Verif
   if (nonce !== 'ok') throw invalid(`nonce_${nonce}`, `nonce ${nonce}`);
   if (c.auth_time > nowS + CLOCK_SKEW_S || nowS - c.auth_time > ctx.maxAuthAgeS) throw invalid('auth_too_old', `two-factor authentication at ${c.auth_time}`);
   const certificateSha256 = checkEvidence(c, ctx);
-  return { claims: c, workstation, ...(certificateSha256 ? { certificateSha256 } : {}) };
+  const signed = checkCardSignature(c);
+  if (!signed && ctx.requireCardSignature === true && c.two_factor_means === 'cps') throw invalid('card_signature_required', 'a CPS session whose card did not sign the proof');
+  return { claims: c, workstation, cardSigned: signed && certificateSha256 !== undefined, ...(certificateSha256 ? { certificateSha256 } : {}) };
 }
 
 // ── logout notice ────────────────────────────────────────────────────────────────────────────
