@@ -84,8 +84,8 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
     await until('the sign-in', () => w.signIns.length + w.signInErrors.length >= 1, 30_000);
     await sees('card + PIN, signed in to the web SSO', session('active', NURSE, 'cps', TWO, morningEnd), sso);
     assert.deepEqual(w.signInErrors, []);
-    assert.deepEqual(w.signIns, [{ person: NURSE.id, subject: NURSE.rpps, amr: ['sc', 'pin', 'mfa'] }]);
-    assert.deepEqual(loginsAt(), [{ account: NURSE.rpps, amr: ['sc', 'pin', 'mfa'] }], 'the provider signed in the RPPS account on the agent proof');
+    assert.deepEqual(w.signIns, [{ person: NURSE.id, subject: NURSE.rpps, amr: ['sc', 'hwk', 'pin', 'mfa'] }]);
+    assert.deepEqual(loginsAt(), [{ account: NURSE.rpps, amr: ['sc', 'hwk', 'pin', 'mfa'] }], 'the provider signed in the RPPS account on the agent proof');
     assert.equal(vault.view()?.person, NURSE.id);
     assert.equal(vault.view()?.hasRefreshToken, true);
     assert.ok(w.keychain.items.has(refreshAccount(NURSE.id)), 'the refresh token is in the keychain');
@@ -176,7 +176,7 @@ describe('a full shift at a ward workstation, end to end', { skip: CHROMIUM_MISS
     await sees('security key, signed in to the web SSO', session('active', NURSE, 'fido2', TWO, afternoonEnd), sso);
     assert.deepEqual(
       loginsAt(),
-      [NURSE, COLLEAGUE, NURSE].map((p) => ({ account: p.rpps, amr: ['sc', 'pin', 'mfa'] })).concat([{ account: NURSE.rpps, amr: ['hwk', 'pin', 'mfa'] }]),
+      [NURSE, COLLEAGUE, NURSE].map((p) => ({ account: p.rpps, amr: ['sc', 'hwk', 'pin', 'mfa'] })).concat([{ account: NURSE.rpps, amr: ['hwk', 'pin', 'mfa'] }]),
     );
     const beforeOutage = await vault.token();
     const refreshBefore = w.keychain.items.get(refreshAccount(NURSE.id));
