@@ -5,7 +5,7 @@
  * context (`Aes128Key`, created on first use) so a diversification is three block encryptions.
  */
 import { Aes128Key } from '../../protocols/crypto/aes-key.js';
-import { an10922Input, diversifyAes128WithCipher } from '../../protocols/desfire/an10922.js';
+import { diversifyAes128WithKey } from '../../protocols/desfire/an10922.js';
 import type { FileMasterKeyConfig } from './kms-config.js';
 import { aidKey, type Kms, type MasterKeyRef } from './kms.js';
 import { KmsError } from './kms-error.js';
@@ -37,13 +37,7 @@ export class FileKms implements Kms {
         cipher = new Aes128Key(entry.key);
         this.ciphers.set(ref, cipher);
       }
-      const input = an10922Input(uid, aid, entry.systemIdentifier);
-      const master = cipher;
-      try {
-        return Promise.resolve(diversifyAes128WithCipher((block) => master.encryptBlock(block), input));
-      } finally {
-        input.message.fill(0);
-      }
+      return Promise.resolve(diversifyAes128WithKey(cipher, uid, aid, entry.systemIdentifier));
     } catch (e) {
       return Promise.reject(e);
     }

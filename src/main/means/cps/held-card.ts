@@ -48,7 +48,7 @@ interface Held extends HeldCardIdentity {
 
 export class HeldCard {
   private held: Held | undefined;
-  private releases = new Set<Promise<void>>();
+  private readonly releases = new Set<Promise<void>>();
   private readonly signTimeoutMs: number;
   private readonly offEvents: () => void;
   private stopped = false;

@@ -12,7 +12,8 @@
  * L = E(K, 0); K1, K2 = `subkeysFromL(L)`; C1 = E(K, B1); key = E(K, C1 ⊕ B2 ⊕ Kx).
  * `diversifyAes128WithCipher` does exactly that over a caller-supplied block encryption.
  */
-import { AES_BLOCK, aesEcbEncrypt, subkeysFromL } from '../crypto/aes-cmac.js';
+import { AES_BLOCK, subkeysFromL } from '../crypto/aes-cmac.js';
+import { Aes128Key } from '../crypto/aes-key.js';
 import { DesfireError } from './desfire-error.js';
 
 /** Diversification constant for AES-128 keys (AN10922 §2.2). */
@@ -118,9 +119,19 @@ export async function diversifyAes128WithCipherAsync(
  */
 export function diversifyAes128(masterKey: Buffer, uid: Buffer, aid: Buffer, systemIdentifier: Buffer): Buffer {
   if (masterKey.length !== 16) throw new DesfireError('invalid_argument', `master key must be 16 bytes, got ${masterKey.length}`);
+  const master = new Aes128Key(masterKey);
+  try {
+    return diversifyAes128WithKey(master, uid, aid, systemIdentifier);
+  } finally {
+    master.dispose();
+  }
+}
+
+/** Same as `diversifyAes128` over a master key whose AES context is kept (the file KMS). */
+export function diversifyAes128WithKey(master: Aes128Key, uid: Buffer, aid: Buffer, systemIdentifier: Buffer): Buffer {
   const input = an10922Input(uid, aid, systemIdentifier);
   try {
-    return diversifyAes128WithCipher((block) => aesEcbEncrypt(masterKey, block), input);
+    return diversifyAes128WithCipher((block) => master.encryptBlock(block), input);
   } finally {
     input.message.fill(0);
   }

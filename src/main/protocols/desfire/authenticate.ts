@@ -79,8 +79,9 @@ async function firstFrame(channel: CardChannel, cmd: number, data: Buffer, key: 
   let cipher: Aes128Key | undefined;
   let rndA: Buffer;
   try {
-    const bytes = Buffer.isBuffer(key) ? key : await key();
-    checkKeyBytes(bytes);
+    let bytes: Buffer;
+    if (Buffer.isBuffer(key)) bytes = key;
+    else checkKeyBytes((bytes = await key()));
     cipher = new Aes128Key(bytes).prepare();
     rndA = random(AES_BLOCK);
   } catch (e) {

@@ -191,13 +191,9 @@ export class ReaderMonitor {
       ok = true;
       return value;
     } finally {
-      if (kept && ok) {
-        // handed over: the caller releases it
-      } else if (kept) {
-        void kept.release();
-      } else {
-        this.releaseChannel(readerName, channel);
-      }
+      // A kept connection that `fn` returned normally is the caller's to release.
+      if (!kept) this.releaseChannel(readerName, channel);
+      else if (!ok) void kept.release();
     }
   }
 

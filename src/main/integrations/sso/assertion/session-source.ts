@@ -22,7 +22,6 @@ export interface AssertionSession {
   readonly cardSigner?: CardSigner;
 }
 
-
 export interface AssertionSessionSource {
   status(): AssertionSession | undefined;
 }
